@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+import tomllib
 
 from .errors import PluginError
 
@@ -144,8 +140,14 @@ class Skill(BaseModel):
         return self.lists[slot.list or slot_name]
 
     @classmethod
-    def from_toml(cls, path: str | Path, **overrides: Any) -> Skill:
-        """Load a skill declaration from a TOML file (see docs/writing-a-skill.md)."""
+    def from_toml(
+        cls, path: str | Path, *, lists: dict[str, SlotList] | None = None, **overrides: Any
+    ) -> Skill:
+        """Load a skill declaration from a TOML file (see docs/writing-a-skill.md).
+
+        :param lists: value lists shared with other skills; the file's own lists win.
+        :param overrides: fields set from code, e.g. ``config_model``.
+        """
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -155,8 +157,13 @@ class Skill(BaseModel):
         intents = [
             {"name": name, **body} for name, body in data.get("intents", {}).items()
         ]
-        lists = {name: {"values": values} for name, values in data.get("lists", {}).items()}
-        skill_data.update(intents=intents, lists=lists, rules=data.get("rules", {}), **overrides)
+        own_lists = {name: {"values": values} for name, values in data.get("lists", {}).items()}
+        skill_data.update(
+            intents=intents,
+            lists={**(lists or {}), **own_lists},
+            rules=data.get("rules", {}),
+            **overrides,
+        )
         try:
             return cls.model_validate(skill_data)
         except Exception as exc:

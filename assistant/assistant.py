@@ -1,0 +1,247 @@
+"""The assistant: loads skills, recognises intents and runs the dialog for each utterance."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import Settings, format_validation_error, load_settings
+from .dialog import Session
+from .errors import AssistantError, PluginError, ServiceError, TemplateError
+from .messages import IntentRequest, Reply, Turn
+from .nlu import Match, Matcher
+from .plugins import PluginRegistry, allowed_plugins, get_plugin_manager
+from .skill import Skill
+from .skillcontext import LoadedSkill, SkillContext
+from .turns import run_turn
+
+__all__ = ["Assistant"]
+
+_LOGGER = logging.getLogger(__name__)
+
+_MAX_TEXT = 1000  # characters of an utterance worth reading
+
+
+class Assistant:
+    """Skills, their matcher and the dialog; ``handle(text, session)`` answers one utterance."""
+
+    def __init__(self, registry: PluginRegistry, settings: Settings) -> None:
+        self.registry = registry
+        self.settings = settings
+        self.plugin_manager = registry.manager
+        self.skills: dict[str, LoadedSkill] = {}
+        self._owner_by_intent: dict[str, LoadedSkill] = {}
+        self._collect_skills()
+        self.matcher = self._build_matcher()
+        self.services: Any = None
+        self.extras: dict[str, Any] = {}
+        self._closed = False
+        self._call_hook_safely("assistant_startup", assistant=self)
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings | None = None,
+        *,
+        config: str | Path | None = None,
+        plugins_dirs: Iterable[Path] = (),
+        plugins: Sequence[object] = (),
+        entry_points: bool = True,
+        allow: Iterable[str] | None = None,
+    ) -> Assistant:
+        """Load settings and plugins and build an assistant.
+
+        :param plugins_dirs: extra plugin folders (``--plugins-dir``); the configured user
+            plugin directory is always searched too.
+        :param plugins: plugin objects to register directly.
+        :param entry_points: load installed skills (bundled and third-party).
+        :param allow: only these plugin names (default: $TING_LOAD_PLUGINS, then the config).
+        """
+        settings = settings or load_settings(config)
+        allow_set = frozenset(allow) if allow is not None else allowed_plugins(settings.plugins.load)
+        dirs = [*plugins_dirs, settings.plugin_directory()]
+        registry = get_plugin_manager(
+            entry_point_group="ting" if entry_points else None,
+            plugins_dirs=dirs,
+            plugins=plugins,
+            allow=allow_set,
+        )
+        return cls(registry, settings)
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _collect_skills(self) -> None:
+        hook = self.plugin_manager.hook.register_skills
+        for impl in reversed(hook.get_hookimpls()):
+            plugin_name = impl.plugin_name
+            collected: list[Skill] = []
+            try:
+                impl.function(register=collected.append)
+                for skill in collected:
+                    self._check_new_skill(skill, plugin_name)
+            except (PluginError, ValidationError, ValueError, TypeError, KeyError) as exc:
+                self.registry.fail(plugin_name, _describe(exc))
+                continue
+            except Exception as exc:
+                self.registry.fail(plugin_name, f"register_skills raised {exc!r}")
+                continue
+            for skill in collected:
+                self._add_skill(skill, plugin_name)
+
+    def _check_new_skill(self, skill: Skill, plugin_name: str) -> None:
+        if not isinstance(skill, Skill):
+            raise PluginError(f"register() expects a Skill, got {type(skill).__name__}")
+        if skill.name in self.skills:
+            other = self.skills[skill.name].plugin
+            raise PluginError(f"skill {skill.name!r} is already registered by plugin {other!r}")
+        for intent in skill.intents:
+            if intent.name in self._owner_by_intent:
+                other = self._owner_by_intent[intent.name].plugin
+                raise PluginError(
+                    f"intent {intent.name!r} is already registered by plugin {other!r}"
+                )
+
+    def _add_skill(self, skill: Skill, plugin_name: str) -> None:
+        info = self.registry.info[plugin_name]
+        section = self.settings.skills.get(skill.name, {})
+        config = None
+        if skill.config_model is not None:
+            try:
+                config = skill.config_model.model_validate(section)
+            except ValidationError as exc:
+                raise_config = format_validation_error(exc, "config")
+                self.registry.fail(plugin_name, f"[skills.{skill.name}] {raise_config}")
+                return
+        loaded = LoadedSkill(
+            skill=skill,
+            plugin=plugin_name,
+            origin=info.origin,
+            version=skill.version or info.version,
+            config=config,
+        )
+        self.skills[skill.name] = loaded
+        for intent in skill.intents:
+            self._owner_by_intent[intent.name] = loaded
+
+    def _build_matcher(self) -> Matcher:
+        threshold = self.settings.nlu.threshold
+        try:
+            return Matcher.build([s.skill for s in self.skills.values()], threshold=threshold)
+        except TemplateError:
+            pass
+        for name, loaded in list(self.skills.items()):  # find the broken skill(s) and drop them
+            try:
+                Matcher.build([loaded.skill], threshold=threshold)
+            except TemplateError as exc:
+                self._drop_skill(name)
+                self.registry.fail(loaded.plugin, str(exc))
+        return Matcher.build([s.skill for s in self.skills.values()], threshold=threshold)
+
+    def _drop_skill(self, name: str) -> None:
+        loaded = self.skills.pop(name)
+        for intent in loaded.skill.intents:
+            self._owner_by_intent.pop(intent.name, None)
+
+    # -- answering -----------------------------------------------------------------------
+
+    @property
+    def failures(self) -> list[str]:
+        """One line per plugin that was skipped."""
+        return [str(failure) for failure in self.registry.failures]
+
+    def intent_owner(self, intent: str) -> LoadedSkill | None:
+        """The skill that registered an intent."""
+        return self._owner_by_intent.get(intent)
+
+    def new_session(self) -> Session:
+        """A fresh conversation."""
+        return Session()
+
+    def handle(self, text: str, session: Session | None = None) -> Turn:
+        """Answer one utterance within a session (a fresh one if none is given)."""
+        started = time.perf_counter()
+        session = session if session is not None else self.new_session()
+        text = _clean(text)
+        turn = run_turn(self, text, session)
+        turn.total_ms = (time.perf_counter() - started) * 1000
+        session.turns += 1
+        self._call_hook_safely("observe_turn", turn=turn)
+        return turn
+
+    def recognise(self, text: str, intents: Iterable[str] | None = None) -> tuple[Match | None, float]:
+        """(best match above the threshold or None, milliseconds spent)."""
+        started = time.perf_counter()
+        match = self.matcher.match(text, intents=set(intents) if intents is not None else None)
+        return match, (time.perf_counter() - started) * 1000
+
+    def call_skill(self, loaded: LoadedSkill, request: IntentRequest, session: Session) -> Reply:
+        """Call the skill that owns ``request.intent``; failures become an apology."""
+        context = SkillContext(
+            skill=loaded,
+            state=session.state_for(loaded.name),
+            skills=tuple(self.skills.values()),
+            data_dir=self.settings.data_dir / "skills" / loaded.name,
+            settings=self.settings,
+            services=self.services,
+            extras=self.extras,
+        )
+        others = [p for p in self.plugin_manager.get_plugins() if p is not self._plugin(loaded)]
+        caller = self.plugin_manager.subset_hook_caller("handle_intent", others)
+        try:
+            reply = caller(request=request, context=context)
+        except ServiceError as exc:
+            _LOGGER.warning("skill %s: %s", loaded.name, exc)
+            return Reply(text=f"Sorry, {exc}")
+        except AssistantError as exc:
+            return Reply(text=f"Sorry, {exc}")
+        except Exception:
+            _LOGGER.exception("skill %s failed on %s", loaded.name, request.intent)
+            return Reply(text=f"Sorry, the {loaded.name} skill ran into a problem. Please try again.")
+        if reply is None:
+            return Reply(text=f"Sorry, the {loaded.name} skill could not handle that.")
+        if not isinstance(reply, Reply):
+            _LOGGER.error("skill %s returned %r instead of a Reply", loaded.name, reply)
+            return Reply(text=f"Sorry, the {loaded.name} skill gave an answer I cannot read.")
+        return reply
+
+    def _plugin(self, loaded: LoadedSkill) -> object:
+        return self.plugin_manager.get_plugin(loaded.plugin)
+
+    def close(self) -> None:
+        """Tell plugins the assistant is shutting down (once)."""
+        if not self._closed:
+            self._closed = True
+            self._call_hook_safely("assistant_shutdown", assistant=self)
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call_hook_safely(self, name: str, **kwargs: Any) -> None:
+        for impl in getattr(self.plugin_manager.hook, name).get_hookimpls():
+            try:
+                impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+            except Exception:
+                _LOGGER.exception("plugin %s failed in %s", impl.plugin_name, name)
+
+
+def _clean(text: str) -> str:
+    """Printable text, trimmed to a sane length."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text[: _MAX_TEXT * 4])
+    return " ".join(text.split())[:_MAX_TEXT]
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        loc = ".".join(str(part) for part in error["loc"])
+        return f"invalid skill declaration: {loc}: {error['msg']}"
+    return str(exc)
+

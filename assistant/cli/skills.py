@@ -1,0 +1,81 @@
+"""`assistant skills`: what is loaded, and the details of one skill."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..skillcontext import LoadedSkill
+from . import LazyGroup
+from .common import assistant_options, echo_json, json_option, make_assistant
+
+__all__ = ["skills"]
+
+
+def _summary(loaded: LoadedSkill, source: str | None) -> dict[str, object]:
+    return {
+        "name": loaded.name,
+        "version": loaded.version,
+        "origin": loaded.origin,
+        "plugin": loaded.plugin,
+        "source": source,
+        "description": loaded.skill.description,
+        "intents": [intent.name for intent in loaded.skill.intents],
+    }
+
+
+@click.group(cls=LazyGroup, lazy={"check": "assistant.cli.skillcheck:check"}, invoke_without_command=True)
+@json_option
+@assistant_options
+@click.pass_context
+def skills(ctx: click.Context, as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]) -> None:
+    """List loaded skills: name, version, where from, intents."""
+    ctx.obj = {"config_path": config_path, "plugins_dirs": plugins_dirs}
+    if ctx.invoked_subcommand is not None:
+        return
+    assistant = make_assistant(config_path, plugins_dirs)
+    rows = [
+        _summary(loaded, assistant.registry.info[loaded.plugin].source)
+        for loaded in sorted(assistant.skills.values(), key=lambda s: s.name)
+    ]
+    if as_json:
+        echo_json({"skills": rows, "failures": assistant.failures})
+        return
+    for row in rows:
+        origin = row["origin"] if row["origin"] != "directory" else f"directory {row['source']}"
+        click.echo(f"{row['name']} {row['version'] or ''} ({origin})")
+        click.echo(f"    {row['description']}")
+        click.echo(f"    intents: {', '.join(row['intents'])}")  # type: ignore[arg-type]
+
+
+@skills.command()
+@click.argument("name")
+@json_option
+@click.pass_obj
+def show(obj: dict[str, object], name: str, as_json: bool) -> None:
+    """Show a skill's intents, slots and example sentences."""
+    assistant = make_assistant(obj["config_path"], obj["plugins_dirs"])  # type: ignore[arg-type]
+    loaded = assistant.skills.get(name)
+    if loaded is None:
+        known = ", ".join(sorted(assistant.skills))
+        click.echo(f"error: no skill named {name!r}; loaded skills: {known}", err=True)
+        sys.exit(2)
+    if as_json:
+        echo_json(loaded.skill.model_dump(mode="json", exclude={"config_model"}))
+        return
+    click.echo(f"{loaded.name} {loaded.version or ''} ({loaded.origin}, plugin {loaded.plugin})")
+    click.echo(loaded.skill.description)
+    for intent in loaded.skill.intents:
+        flag = "  [asks to confirm]" if intent.side_effects else ""
+        click.echo(f"\n  {intent.name}{flag}: {intent.description}")
+        for slot_name, slot in intent.slots.items():
+            kind = f"list {slot.list or slot_name}" if slot.type == "list" else slot.type
+            need = "required" if slot.required else "optional"
+            click.echo(f"    slot {slot_name}: {kind}, {need}")
+            values = loaded.skill.list_for(intent, slot_name)
+            if values is not None:
+                click.echo(f"      values: {', '.join(values.values)}")
+        for example in intent.examples:
+            click.echo(f"    e.g. \"{example}\"")

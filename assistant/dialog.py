@@ -1,0 +1,79 @@
+"""Dialog state across turns: slot filling, confirmation, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .messages import IntentRequest
+from .skill import SlotValue
+
+__all__ = [
+    "CANCEL",
+    "CONFIRM",
+    "DENY",
+    "HELP",
+    "PendingConfirmation",
+    "PendingSlot",
+    "Session",
+    "SYSTEM_INTENTS",
+]
+
+HELP = "system.help"
+CANCEL = "system.cancel"
+CONFIRM = "system.confirm"
+DENY = "system.deny"
+SYSTEM_INTENTS = frozenset({HELP, CANCEL, CONFIRM, DENY})
+
+
+@dataclass
+class PendingSlot:
+    """An intent waiting for the user to supply a missing required slot."""
+
+    skill: str
+    intent: str
+    slots: dict[str, SlotValue]
+    slot: str
+    question: str
+    text: str
+
+
+@dataclass
+class PendingConfirmation:
+    """An action with side effects waiting for yes or no."""
+
+    skill: str
+    request: IntentRequest
+    question: str
+
+
+@dataclass
+class Session:
+    """One conversation: what the assistant waits for and each skill's state."""
+
+    pending_slot: PendingSlot | None = None
+    pending_confirmation: PendingConfirmation | None = None
+    skill_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    turns: int = 0
+    reprompts: int = 0
+
+    @property
+    def expecting(self) -> str | None:
+        """'confirmation', the name of the slot being asked for, or None."""
+        if self.pending_confirmation is not None:
+            return "confirmation"
+        if self.pending_slot is not None:
+            return self.pending_slot.slot
+        return None
+
+    def clear(self) -> bool:
+        """Drop anything pending; True if something was."""
+        had = self.pending_slot is not None or self.pending_confirmation is not None
+        self.pending_slot = None
+        self.pending_confirmation = None
+        self.reprompts = 0
+        return had
+
+    def state_for(self, skill: str) -> dict[str, Any]:
+        """The mutable state dict of one skill in this session."""
+        return self.skill_state.setdefault(skill, {})

@@ -1,0 +1,141 @@
+"""Scoring intent recognition against a label file: accuracy, slot F1, frames, rejection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import AssistantError
+from .nlu import normalize
+from .skill import SlotValue
+
+__all__ = ["Label", "UtteranceResult", "by_condition", "read_labels", "score", "summarise"]
+
+
+class Label(BaseModel):
+    """One line of a label file (see ../shared/spec/builtin-skills.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    audio: str | None = Field(None, description="Audio file, relative to the label file.")
+    text: str | None = Field(None, description="The spoken words, lower case.")
+    intent: str | None = Field(None, description="Expected intent; null for out-of-domain.")
+    slots: dict[str, SlotValue] = Field(default_factory=dict, description="Expected slots.")
+    condition: str | None = Field(None, description="Recording condition, for breakdowns.")
+
+
+class UtteranceResult(BaseModel):
+    """What was recognised for one labelled utterance, and whether it was right."""
+
+    model_config = ConfigDict(extra="allow")
+
+    audio: str | None = None
+    condition: str | None = None
+    reference: str | None = Field(None, description="The labelled words.")
+    heard: str = Field(description="The text that was recognised (or typed).")
+    expected_intent: str | None
+    expected_slots: dict[str, SlotValue]
+    intent: str | None
+    slots: dict[str, SlotValue]
+    confidence: float
+    intent_correct: bool = False
+    frame_correct: bool = False
+    slot_tp: int = 0
+    slot_fp: int = 0
+    slot_fn: int = 0
+
+
+def read_labels(path: Path) -> list[Label]:
+    """Parse a JSONL label file; a bad line is an error naming the file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AssistantError(f"{path}: cannot read the label file ({exc})") from exc
+    labels = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            labels.append(Label.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            problem = str(exc).splitlines()[0]
+            raise AssistantError(f"{path}:{number}: not a valid label line ({problem})") from exc
+    if not labels:
+        raise AssistantError(f"{path}: the label file has no labels")
+    return labels
+
+
+def _words(value: SlotValue) -> set[str]:
+    return {word.rstrip("s") for word in normalize(str(value))}
+
+
+def score(
+    result: UtteranceResult, is_text_slot: Callable[[str | None, str], bool]
+) -> UtteranceResult:
+    """Fill in the correctness fields. A free-text slot is right when it holds the key words."""
+    expected, predicted = result.expected_slots, result.slots
+    tp = fp = fn = 0
+    for name, value in expected.items():
+        if name not in predicted:
+            fn += 1
+        elif _slot_equal(value, predicted[name], is_text_slot(result.expected_intent, name)):
+            tp += 1
+        else:
+            fp += 1
+            fn += 1
+    fp += sum(1 for name in predicted if name not in expected)
+    result.slot_tp, result.slot_fp, result.slot_fn = tp, fp, fn
+    result.intent_correct = result.intent == result.expected_intent
+    result.frame_correct = result.intent_correct and fp == 0 and fn == 0
+    return result
+
+
+def _slot_equal(expected: SlotValue, got: SlotValue, free_text: bool) -> bool:
+    if free_text:
+        return _words(expected) <= _words(got)
+    return expected == got
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def summarise(results: Sequence[UtteranceResult]) -> dict[str, Any]:
+    """The summary printed by `assistant eval --json`."""
+    n = len(results)
+    tp = sum(r.slot_tp for r in results)
+    fp = sum(r.slot_fp for r in results)
+    fn = sum(r.slot_fn for r in results)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    ood = [r for r in results if r.expected_intent is None]
+    in_domain = [r for r in results if r.expected_intent is not None]
+    return {
+        "n": n,
+        "intent_accuracy": _ratio(sum(r.intent_correct for r in results), n),
+        "slot_precision": round(precision, 4),
+        "slot_recall": round(recall, 4),
+        "slot_f1": round(f1, 4),
+        "frame_accuracy": _ratio(sum(r.frame_correct for r in results), n),
+        "ood_rejection": _ratio(sum(r.intent is None for r in ood), len(ood)),
+        "false_rejections": sum(r.intent is None for r in in_domain),
+        "misses": [r.model_dump(mode="json") for r in results if not r.frame_correct],
+        "results": [r.model_dump(mode="json") for r in results],
+    }
+
+
+def by_condition(results: Iterable[UtteranceResult]) -> dict[str, dict[str, Any]]:
+    """The summary's headline figures for each recording condition."""
+    groups: dict[str, list[UtteranceResult]] = {}
+    for result in results:
+        groups.setdefault(result.condition or "unlabelled", []).append(result)
+    keys = ("n", "intent_accuracy", "slot_f1", "frame_accuracy", "ood_rejection")
+    return {
+        name: {key: value for key, value in summarise(group).items() if key in keys}
+        for name, group in sorted(groups.items())
+    }

@@ -1,0 +1,100 @@
+"""Every hook a Ting plugin can implement, and the markers that declare them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+    from .messages import IntentRequest, Reply, Turn
+    from .skill import Skill
+    from .skillcontext import SkillContext
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "ting"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_skills(register: Callable[[Skill], None]) -> None:
+    """Register the skills a plugin provides.
+
+    :param register: call it once per skill with a :class:`~assistant.skill.Skill`: its
+        intents (templates, slots, examples), value lists and config model. The assistant
+        validates each skill and refuses a skill name or intent name that another plugin
+        already registered, naming both plugins.
+    :return: nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
+    """Handle a recognised intent that this plugin registered.
+
+    Called only on the plugin that registered ``request.intent``, after every required slot
+    is filled. For an intent declared with ``side_effects = true`` the assistant first calls
+    it with ``request.confirmed`` false: the skill looks things up and returns a reply with
+    ``confirm=True`` asking the question ("Order a large latte from Starbucks for 32 yuan?").
+    Only after the user says yes is it called again with ``request.confirmed`` true, and only
+    then may it act.
+
+    :param request: the intent, its slots, the utterance and whether the user confirmed.
+    :param context: the session state, the skill's validated config, the service directory
+        and the other loaded skills.
+    :return: a :class:`~assistant.messages.Reply`, or ``None`` if the plugin does not
+        handle this intent.
+    """
+
+
+@hookspec
+def register_services(register: Callable[[Any], None]) -> None:
+    """Contribute mini-program services to the service directory.
+
+    :param register: call it with a service manifest (a
+        :class:`~assistant.services.manifest.ServiceManifest` or a dict of one) and,
+        for in-process services, ``handlers=`` a mapping of action name to callable.
+    :return: nothing.
+    """
+
+
+@hookspec
+def register_engines(register: Callable[..., None]) -> None:
+    """Register speech recognition engines.
+
+    :param register: call it with an engine name and a factory
+        ``(model: str | None, settings: SpeechSettings) -> Recognizer``.
+    :return: nothing.
+    """
+
+
+@hookspec
+def assistant_startup(assistant: Assistant) -> None:
+    """Called once after every plugin is loaded and the assistant is ready.
+
+    :param assistant: the assistant that started; plugins may keep a reference.
+    :return: nothing.
+    """
+
+
+@hookspec
+def assistant_shutdown(assistant: Assistant) -> None:
+    """Called once when the assistant closes, to release resources (threads, files).
+
+    :param assistant: the assistant that is shutting down.
+    :return: nothing.
+    """
+
+
+@hookspec
+def observe_turn(turn: Turn) -> None:
+    """Observe each completed turn (for logging and metrics); must not change it.
+
+    :param turn: the utterance, what was recognised, the reply and how long it took.
+    :return: nothing.
+    """

@@ -1,0 +1,106 @@
+"""Compile a template syntax tree into a token graph whose size grows with the template text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .templates import Alt, Node, Opt, Seq, Slot, Word
+
+__all__ = ["Graph", "compile_graph", "required_words"]
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """A word graph: states 0..final, every edge going from a lower to a higher state.
+
+    ``eps[s]`` lists the states reachable from ``s`` without a word; ``words[s]`` the
+    ``(word, target)`` edges; ``slots[s]`` the ``(slot name, target)`` edges. ``max_units``
+    is the most words and slots any path holds.
+    """
+
+    final: int
+    eps: tuple[tuple[int, ...], ...]
+    words: tuple[tuple[tuple[str, int], ...], ...]
+    slots: tuple[tuple[tuple[str, int], ...], ...]
+    max_units: int
+
+
+class _Builder:
+    """Thompson construction over the tree; states are numbered in topological order."""
+
+    def __init__(self) -> None:
+        self.eps: list[list[int]] = [[]]
+        self.words: list[list[tuple[str, int]]] = [[]]
+        self.slots: list[list[tuple[str, int]]] = [[]]
+
+    def new(self) -> int:
+        self.eps.append([])
+        self.words.append([])
+        self.slots.append([])
+        return len(self.eps) - 1
+
+    def build(self, node: Node, start: int) -> int:
+        if isinstance(node, Word):
+            end = self.new()
+            self.words[start].append((node.text, end))
+            return end
+        if isinstance(node, Slot):
+            end = self.new()
+            self.slots[start].append((node.name, end))
+            return end
+        if isinstance(node, Seq):
+            state = start
+            for item in node.items:
+                state = self.build(item, state)
+            return state
+        if isinstance(node, Alt):
+            ends = [self.build(option, start) for option in node.options]
+            end = self.new()
+            for branch_end in ends:
+                self.eps[branch_end].append(end)
+            return end
+        body_end = self.build(node.body, start)
+        end = self.new()
+        self.eps[start].append(end)
+        self.eps[body_end].append(end)
+        return end
+
+
+def compile_graph(node: Node) -> Graph:
+    """The token graph of a template tree."""
+    builder = _Builder()
+    final = builder.build(node, 0)
+    return Graph(
+        final=final,
+        eps=tuple(tuple(targets) for targets in builder.eps),
+        words=tuple(tuple(edges) for edges in builder.words),
+        slots=tuple(tuple(edges) for edges in builder.slots),
+        max_units=_max_units(node),
+    )
+
+
+def _max_units(node: Node) -> int:
+    if isinstance(node, (Word, Slot)):
+        return 1
+    if isinstance(node, Seq):
+        return sum(_max_units(item) for item in node.items)
+    if isinstance(node, Alt):
+        return max(_max_units(option) for option in node.options)
+    return _max_units(node.body)
+
+
+def required_words(node: Node) -> frozenset[str]:
+    """Words that every sentence of the tree contains."""
+    if isinstance(node, Word):
+        return frozenset({node.text})
+    if isinstance(node, (Slot, Opt)):
+        return frozenset()
+    if isinstance(node, Seq):
+        words: frozenset[str] = frozenset()
+        for item in node.items:
+            words |= required_words(item)
+        return words
+    common = required_words(node.options[0])
+    for option in node.options[1:]:
+        common &= required_words(option)
+    return common

@@ -1,0 +1,234 @@
+"""Slot value finders: where a slot value can start and end in the input, and what it means.
+
+Costs are in hundredths of a word edit: 0 is an exact value, 100 is as bad as a wrong word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from rapidfuzz import fuzz, process
+
+from ..skill import SlotList
+from .normalize import normalize, singulars, strip_edges
+from .numbers import NUMBER_STARTS, parse_day, parse_duration, parse_number
+
+__all__ = [
+    "DAY",
+    "DURATION",
+    "NUMBER",
+    "TEXT",
+    "Finder",
+    "ListFinder",
+    "Span",
+]
+
+Span = tuple[int, "str | int", int, int]
+"""(end position, value, cost, tokens taken by a text slot)."""
+
+PLURAL_COST = 5
+JOIN_COST = 10
+_MAX_JOIN = 3
+_MAX_TEXT = 12
+_FUZZY_MIN_LEN = 4
+
+
+class Finder(Protocol):
+    """Finds the values of one kind of slot starting at a position."""
+
+    def spans(
+        self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
+    ) -> list[Span]:
+        """Every value starting at ``start``; ``tolerant`` allows fuzzy values."""
+        ...
+
+    def words(self) -> Iterable[str]:
+        """Every word a value of this kind can be spoken with."""
+        ...
+
+
+class _Node:
+    """A trie node over the tokens of spoken forms."""
+
+    __slots__ = ("children", "value")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.value: str | None = None
+
+
+class ListFinder:
+    """Spoken forms of a value list in a token trie, a joined-form table and a fuzzy index."""
+
+    def __init__(self, slot_list: SlotList) -> None:
+        self.root = _Node()
+        self.joined: dict[str, str] = {}
+        self.tokens: set[str] = set()
+        for form, canonical in slot_list.spoken_forms().items():
+            tokens = normalize(form)
+            if not tokens:
+                continue
+            node = self.root
+            for token in tokens:
+                node = node.children.setdefault(token, _Node())
+            if node.value is None:
+                node.value = canonical
+            self.joined.setdefault("".join(tokens), canonical)
+            self.tokens.update(tokens)
+        self._fuzzy_keys = list(self.joined)
+
+    def words(self) -> Iterable[str]:
+        return self.tokens
+
+    def spans(
+        self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
+    ) -> list[Span]:
+        best: dict[int, tuple[int, str]] = {}
+
+        def offer(end: int, value: str, cost: int) -> None:
+            if end not in best or cost < best[end][0]:
+                best[end] = (cost, value)
+
+        frontier: list[tuple[_Node, int]] = [(self.root, 0)]
+        end = start
+        while frontier and end < len(tokens):
+            token = tokens[end]
+            end += 1
+            advanced: list[tuple[_Node, int]] = []
+            for node, cost in frontier:
+                child = node.children.get(token)
+                if child is not None:
+                    advanced.append((child, cost))
+                for singular in singulars(token):
+                    child = node.children.get(singular)
+                    if child is not None:
+                        advanced.append((child, cost + PLURAL_COST))
+            for node, cost in advanced:
+                if node.value is not None:
+                    offer(end, node.value, cost)
+            frontier = advanced
+        joined = ""
+        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
+            joined += tokens[start + size - 1]
+            value = self.joined.get(joined)
+            if value is not None:
+                offer(start + size, value, JOIN_COST)
+            for singular in singulars(joined):
+                value = self.joined.get(singular)
+                if value is not None:
+                    offer(start + size, value, JOIN_COST + PLURAL_COST)
+        if tolerant and tokens[start] not in known and not tokens[start].isdigit():
+            self._fuzzy(tokens, start, offer)
+        return [(end, value, cost, 0) for end, (cost, value) in best.items()]
+
+    def _fuzzy(self, tokens: Sequence[str], start: int, offer: _Offer) -> None:
+        """Values within a small spelling distance of 1..3 joined tokens."""
+        joined = ""
+        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
+            joined += tokens[start + size - 1]
+            if len(joined) < _FUZZY_MIN_LEN:
+                continue
+            cutoff = 80.0 if len(joined) < 8 else 72.0
+            for query in (joined, *singulars(joined)):
+                found = process.extractOne(
+                    query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff
+                )
+                if found is not None:
+                    cost = 20 + int((100 - found[1]) * 2.5) + JOIN_COST * (size - 1)
+                    offer(start + size, self.joined[found[0]], cost)
+
+
+class _Offer(Protocol):
+    def __call__(self, end: int, value: str, cost: int) -> None: ...
+
+
+class _NumberFinder:
+    """Cardinals 0..999 in words, or digits."""
+
+    def words(self) -> Iterable[str]:
+        from .numbers import NUMBER_WORDS
+
+        return NUMBER_WORDS
+
+    def spans(
+        self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
+    ) -> list[Span]:
+        first = tokens[start]
+        if first.isdigit():
+            value = parse_number([first])
+            return [] if value is None else [(start + 1, value, 0, 0)]
+        if first not in NUMBER_STARTS:
+            return []
+        out: list[Span] = []
+        for end in range(start + 1, min(start + 5, len(tokens)) + 1):
+            value = parse_number(tokens[start:end])
+            if value is not None:
+                out.append((end, value, 0, 0))
+        return out
+
+
+class _DurationFinder:
+    """Lengths of time, in seconds."""
+
+    _STARTS = NUMBER_STARTS | {"an", "half", "quarter"}
+
+    def words(self) -> Iterable[str]:
+        from .numbers import DURATION_WORDS, NUMBER_WORDS
+
+        return NUMBER_WORDS | DURATION_WORDS
+
+    def spans(
+        self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
+    ) -> list[Span]:
+        first = tokens[start]
+        if not first.isdigit() and first not in self._STARTS:
+            return []
+        out: list[Span] = []
+        for end in range(start + 2, min(start + 9, len(tokens)) + 1):
+            value = parse_duration(tokens[start:end])
+            if value is not None:
+                out.append((end, value, 0, 0))
+        return out
+
+
+class _DayFinder:
+    """today, tomorrow, weekdays."""
+
+    def words(self) -> Iterable[str]:
+        from .numbers import DAY_WORDS
+
+        return DAY_WORDS
+
+    def spans(
+        self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
+    ) -> list[Span]:
+        out: list[Span] = []
+        for end in range(start + 1, min(start + 2, len(tokens)) + 1):
+            value = parse_day(tokens[start:end])
+            if value is not None:
+                out.append((end, value, 0, 0))
+        return out
+
+
+class _TextFinder:
+    """One or more free words, without filler words and articles at the edges."""
+
+    def words(self) -> Iterable[str]:
+        return ()
+
+    def spans(
+        self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
+    ) -> list[Span]:
+        out: list[Span] = []
+        for end in range(start + 1, min(start + _MAX_TEXT, len(tokens)) + 1):
+            words = strip_edges(tokens[start:end])
+            if words:
+                out.append((end, " ".join(words), 0, end - start))
+        return out
+
+
+NUMBER: Finder = _NumberFinder()
+DURATION: Finder = _DurationFinder()
+DAY: Finder = _DayFinder()
+TEXT: Finder = _TextFinder()

@@ -1,0 +1,1 @@
+"""Mini-program services: manifests, the directory and invocation."""

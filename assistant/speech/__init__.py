@@ -1,0 +1,1 @@
+"""Speech recognition: engines, audio input, endpointing and models."""

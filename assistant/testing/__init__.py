@@ -1,0 +1,1 @@
+"""Pytest fixtures for testing Ting skills (loaded through the `pytest11` entry point)."""

@@ -1,0 +1,161 @@
+"""The dialog steps of one turn: answer a pending question, or recognise and dispatch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .dialog import CANCEL, CONFIRM, DENY, HELP, PendingConfirmation, PendingSlot, Session
+from .messages import IntentRequest, Turn
+from .nlu import Match
+from .skill import SlotValue
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+
+__all__ = ["MAX_REPROMPTS", "NOT_UNDERSTOOD", "run_turn"]
+
+NOT_UNDERSTOOD = "Sorry, I didn't understand that. Say \"help\" to hear what I can do."
+MAX_REPROMPTS = 2
+
+
+def run_turn(assistant: Assistant, text: str, session: Session) -> Turn:
+    """Everything that happens to one utterance, with the session updated."""
+    if not any(ch.isalnum() for ch in text):
+        return _not_understood(text, session)
+    if session.pending_confirmation is not None:
+        return _answer_confirmation(assistant, text, session)
+    if session.pending_slot is not None:
+        return _answer_slot(assistant, text, session)
+    match, nlu_ms = assistant.recognise(text)
+    if match is None:
+        return _not_understood(text, session, nlu_ms)
+    return _dispatch(assistant, text, session, match, nlu_ms)
+
+
+def _dispatch(
+    assistant: Assistant, text: str, session: Session, match: Match, nlu_ms: float
+) -> Turn:
+    if match.intent == CANCEL:
+        reply = "OK, cancelled." if session.clear() else "There's nothing to cancel."
+        return _turn(text, match, reply, session, nlu_ms)
+    if match.intent in (CONFIRM, DENY):
+        return _turn(text, match, "There's nothing to confirm right now.", session, nlu_ms)
+    if match.intent != HELP:
+        session.clear()
+    return _fill_or_call(assistant, text, session, match, dict(match.slots), nlu_ms)
+
+
+def _fill_or_call(
+    assistant: Assistant,
+    text: str,
+    session: Session,
+    match: Match,
+    slots: dict[str, SlotValue],
+    nlu_ms: float,
+) -> Turn:
+    loaded = assistant.intent_owner(match.intent)
+    if loaded is None:  # the matcher and the skills disagree: only after a plugin failed
+        return _not_understood(text, session, nlu_ms)
+    spec = next(i for i in loaded.skill.intents if i.name == match.intent)
+    for slot_name, slot in spec.slots.items():
+        if slot.required and slot_name not in slots:
+            question = slot.prompt or f"What {slot_name.replace('_', ' ')}?"
+            session.pending_slot = PendingSlot(
+                loaded.name, match.intent, slots, slot_name, question, text
+            )
+            return _turn(text, match, question, session, nlu_ms, slots=slots, skill=loaded.name)
+    request = IntentRequest(intent=match.intent, slots=slots, text=text)
+    reply = assistant.call_skill(loaded, request, session)
+    if reply.confirm:
+        session.pending_confirmation = PendingConfirmation(loaded.name, request, reply.text)
+    turn = _turn(text, match, reply.text, session, nlu_ms, slots=slots, skill=loaded.name)
+    turn.service, turn.action, turn.data = reply.service, reply.action, dict(reply.data)
+    return turn
+
+
+def _answer_confirmation(assistant: Assistant, text: str, session: Session) -> Turn:
+    pending = session.pending_confirmation
+    assert pending is not None
+    match, nlu_ms = assistant.recognise(text)
+    if match is not None and match.intent == CONFIRM:
+        session.pending_confirmation = None
+        session.reprompts = 0
+        loaded = assistant.skills[pending.skill]
+        request = pending.request.model_copy(update={"confirmed": True})
+        reply = assistant.call_skill(loaded, request, session)
+        turn = _turn(text, match, reply.text, session, nlu_ms, skill=loaded.name)
+        turn.service, turn.action, turn.data = reply.service, reply.action, dict(reply.data)
+        return turn
+    if match is not None and match.intent in (DENY, CANCEL):
+        session.clear()
+        return _turn(text, match, "OK, I won't do that.", session, nlu_ms)
+    if match is not None and match.intent != HELP:
+        return _dispatch(assistant, text, session, match, nlu_ms)  # a new request replaces it
+    return _reprompt(text, session, f"Please say yes or no. {pending.question}", match, nlu_ms)
+
+
+def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:
+    pending = session.pending_slot
+    assert pending is not None
+    match, nlu_ms = assistant.recognise(text)
+    if match is not None and match.intent == CANCEL:
+        return _dispatch(assistant, text, session, match, nlu_ms)
+    if match is not None and match.intent == pending.intent:
+        session.pending_slot = None
+        merged = {**pending.slots, **match.slots}
+        return _fill_or_call(assistant, text, session, match, merged, nlu_ms)
+    value = assistant.matcher.parse_slot(text, pending.skill, pending.intent, pending.slot)
+    if value is not None:
+        session.pending_slot = None
+        session.reprompts = 0
+        slots = {**pending.slots, pending.slot: value}
+        filled = Match(intent=pending.intent, skill=pending.skill, slots=slots, confidence=1.0)
+        return _fill_or_call(assistant, text, session, filled, slots, nlu_ms)
+    if match is not None and match.intent != HELP:
+        return _dispatch(assistant, text, session, match, nlu_ms)
+    return _reprompt(text, session, f"Sorry, I didn't catch that. {pending.question}", match, nlu_ms)
+
+
+def _reprompt(
+    text: str, session: Session, question: str, match: Match | None, nlu_ms: float
+) -> Turn:
+    session.reprompts += 1
+    if session.reprompts > MAX_REPROMPTS:
+        session.clear()
+        return _not_understood(text, session, nlu_ms, "Sorry, I still didn't get that. Let's start over.")
+    return _not_understood(text, session, nlu_ms, question)
+
+
+def _not_understood(
+    text: str, session: Session, nlu_ms: float = 0.0, reply: str = NOT_UNDERSTOOD
+) -> Turn:
+    return Turn(
+        text=text,
+        intent=None,
+        reply=reply,
+        understood=False,
+        expecting=session.expecting,
+        nlu_ms=nlu_ms,
+    )
+
+
+def _turn(
+    text: str,
+    match: Match,
+    reply: str,
+    session: Session,
+    nlu_ms: float,
+    *,
+    slots: dict[str, SlotValue] | None = None,
+    skill: str | None = None,
+) -> Turn:
+    return Turn(
+        text=text,
+        intent=match.intent,
+        slots=dict(match.slots if slots is None else slots),
+        confidence=round(match.confidence, 4),
+        skill=skill or match.skill,
+        reply=reply,
+        expecting=session.expecting,
+        nlu_ms=nlu_ms,
+    )
