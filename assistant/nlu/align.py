@@ -9,23 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from heapq import heapify, heappop, heappush
 
-from rapidfuzz import fuzz
-
+from .costs import MISSING_SLOT_COST, insert_costs, word_cost
 from .graph import Graph
-from .normalize import ARTICLES, FILLER_PAIRS, FILLERS, singulars
-from .numbers import parse_number
-from .slots import PLURAL_COST, Finder, Span
+from .slots import Finder, Span
 
 __all__ = ["Alignment", "Input", "align", "confidence"]
-
-WORD_COST = 100
-ARTICLE_COST = 10
-FILLER_COST = 15
-MISSING_SLOT_COST = 100
-_FUZZY_CUTOFF = 75.0
 
 _Back = tuple[int, int, "tuple[str, str | int] | None"] | None
 _Cell = tuple[int, int, int, int, int, int, _Back]
@@ -41,7 +30,7 @@ class Input:
         self.tokens = tuple(tokens)
         self.n = len(self.tokens)
         self.known = known
-        self.insert = _insert_costs(self.tokens)
+        self.insert = insert_costs(self.tokens)
         self._spans: dict[tuple[int, int, bool], list[Span]] = {}
 
     def spans(self, finder: Finder, start: int, tolerant: bool) -> list[Span]:
@@ -52,51 +41,6 @@ class Input:
             found = finder.spans(self.tokens, start, tolerant, self.known)
             self._spans[key] = found
         return found
-
-
-def _insert_costs(tokens: tuple[str, ...]) -> list[int]:
-    """What skipping each input token costs: little for fillers and articles."""
-    costs: list[int] = []
-    for i, token in enumerate(tokens):
-        if token in FILLERS:
-            costs.append(FILLER_COST)
-        elif (i + 1 < len(tokens) and (token, tokens[i + 1]) in FILLER_PAIRS) or (
-            i > 0 and (tokens[i - 1], token) in FILLER_PAIRS
-        ):
-            costs.append(FILLER_COST)
-        elif token in ARTICLES:
-            costs.append(ARTICLE_COST)
-        else:
-            costs.append(WORD_COST)
-    return costs
-
-
-@lru_cache(maxsize=65536)
-def word_cost(token: str, word: str, tolerant: bool) -> int | None:
-    """Cost of reading input ``token`` as template ``word``; None if it cannot be."""
-    if token == word:
-        return 0
-    if word in singulars(token) or token in singulars(word):
-        return PLURAL_COST
-    if token.isdigit() and token.isascii() and parse_number([word]) == int(token):
-        return PLURAL_COST
-    if not tolerant:
-        return None
-    if token in ARTICLES and word in ARTICLES:
-        return ARTICLE_COST
-    if len(word) >= 3 and len(token) >= 3 and token.isalpha() and word.isalpha():
-        score = fuzz.ratio(token, word, score_cutoff=_FUZZY_CUTOFF)
-        if score:
-            return 20 + int((100.0 - score) * 2.5)
-    return None
-
-
-def _delete_cost(word: str) -> int:
-    if word in ARTICLES:
-        return ARTICLE_COST
-    if word in FILLERS:
-        return FILLER_COST
-    return WORD_COST
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,84 +76,87 @@ def align(
 
     Without ``tolerant`` only exact words (plural forms and digits included) and exact slot
     values are allowed; with it, input words may be skipped, template words and slots left
-    out, and words read fuzzily, each at a cost.
+    out, and words read fuzzily, each at a cost. States are visited in topological order and,
+    within a state, positions in increasing order, so every cell is final when it is read.
     """
     n, tokens, insert = inp.n, inp.tokens, inp.insert
-    rows: list[dict[int, _Cell]] = [{} for _ in range(n + 1)]
-    rows[0][0] = (0, 0, 0, 0, 0, 0, None)
-    eps, words, slot_edges = graph.eps, graph.words, graph.slots
-    pending: list[int] = []
+    final = graph.final
+    table: list[list[_Cell | None] | None] = [None] * (final + 1)
+    start: list[_Cell | None] = [None] * (n + 1)
+    start[0] = (0, 0, 0, 0, 0, 0, None)
+    table[0] = start
 
-    def relax(j: int, t: int, cell: _Cell) -> None:
-        row = rows[j]
-        old = row.get(t)
+    def put(t: int, j: int, cell: _Cell) -> None:
+        column = table[t]
+        if column is None:
+            column = table[t] = [None] * (n + 1)
+        old = column[j]
         if old is None or cell[0] < old[0]:
-            row[t] = cell
-            if j == i:
-                heappush(pending, t)
+            column[j] = cell
 
-    for i in range(n + 1):
-        row = rows[i]
-        if not row:
+    for s in range(final + 1):
+        column = table[s]
+        if column is None:
             continue
-        pending[:] = list(row)
-        heapify(pending)
-        done: set[int] = set()
-        token = tokens[i] if i < n else None
-        while pending:
-            s = heappop(pending)
-            if s in done:
+        eps_s, words_s, slots_s = graph.eps[s], graph.words[s], graph.slots[s]
+        for i in range(n + 1):
+            cell = column[i]
+            if cell is None:
                 continue
-            done.add(s)
-            _, cost, lit, text, units, tslots, _ = row[s]
+            key, cost, lit, text, units, tslots, _ = cell
             here: _Back = (i, s, None)
-            for t in eps[s]:
-                relax(i, t, (row[s][0], cost, lit, text, units, tslots, here))
-            for word, t in words[s]:
+            if tolerant and i < n:
+                new = cost + insert[i]
+                if new <= budget:
+                    old = column[i + 1]
+                    key = new * _K - lit * 1000 + text
+                    if old is None or key < old[0]:
+                        column[i + 1] = (key, new, lit, text, units, tslots, here)
+            for t in eps_s:
+                put(t, i, (cell[0], cost, lit, text, units, tslots, here))
+            token = tokens[i] if i < n else None
+            for word, t, delete in words_s:
                 if token is not None:
-                    step = word_cost(token, word, tolerant)
+                    step = 0 if token == word else word_cost(token, word, tolerant)
                     if step is not None and cost + step <= budget:
                         new = cost + step
-                        key = _key(new, lit + 1, text)
-                        relax(i + 1, t, (key, new, lit + 1, text, units + 1, tslots, here))
-                if tolerant and cost + _delete_cost(word) <= budget:
-                    new = cost + _delete_cost(word)
-                    relax(i, t, (_key(new, lit, text), new, lit, text, units + 1, tslots, here))
-            for name, t in slot_edges[s]:
+                        key = new * _K - (lit + 1) * 1000 + text
+                        put(t, i + 1, (key, new, lit + 1, text, units + 1, tslots, here))
+                if tolerant and cost + delete <= budget:
+                    new = cost + delete
+                    put(t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1, tslots,
+                               here))
+            for name, t in slots_s:
                 if token is not None:
                     for end, value, step, taken in inp.spans(finders[name], i, tolerant):
                         new = cost + step
                         if new <= budget:
-                            back = (i, s, (name, value))
-                            key = _key(new, lit, text + taken)
-                            cell = (key, new, lit, text + taken, units + 1,
-                                    tslots + (1 if taken else 0), back)
-                            relax(end, t, cell)
+                            key = new * _K - lit * 1000 + text + taken
+                            put(t, end, (key, new, lit, text + taken, units + 1,
+                                         tslots + (1 if taken else 0), (i, s, (name, value))))
                 if tolerant and cost + MISSING_SLOT_COST <= budget:
                     new = cost + MISSING_SLOT_COST
-                    relax(i, t, (_key(new, lit, text), new, lit, text, units + 1, tslots, here))
-            if tolerant and token is not None and cost + insert[i] <= budget:
-                new = cost + insert[i]
-                relax(i + 1, s, (_key(new, lit, text), new, lit, text, units, tslots, here))
-    final = rows[n].get(graph.final)
-    if final is None:
+                    put(t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1, tslots,
+                               here))
+    last = table[final]
+    cell = last[n] if last is not None else None
+    if cell is None:
         return None
     return Alignment(
-        cost=final[1],
-        literal=final[2],
-        text_tokens=final[3],
-        units=final[4],
-        text_slots=final[5],
-        slots=_collect_slots(rows, final),
+        cost=cell[1],
+        literal=cell[2],
+        text_tokens=cell[3],
+        units=cell[4],
+        text_slots=cell[5],
+        slots=_collect_slots(table, cell),
     )
 
 
-def _key(cost: int, literal: int, text: int) -> int:
-    """Sort key: lower cost first, then more literal words, then fewer text tokens."""
-    return cost * 1_000_000 - literal * 1_000 + text
+_K = 1_000_000
+"""Sort key: lower cost first, then more literal words, then fewer text tokens."""
 
 
-def _collect_slots(rows: list[dict[int, _Cell]], cell: _Cell) -> dict[str, str | int]:
+def _collect_slots(table: list[list[_Cell | None] | None], cell: _Cell) -> dict[str, str | int]:
     """Slot values along the back pointers; a slot bound twice keeps its last value."""
     slots: dict[str, str | int] = {}
     back = cell[6]
@@ -217,5 +164,7 @@ def _collect_slots(rows: list[dict[int, _Cell]], cell: _Cell) -> dict[str, str |
         i, s, binding = back
         if binding is not None and binding[0] not in slots:
             slots[binding[0]] = binding[1]
-        back = rows[i][s][6]
+        column = table[s]
+        previous = column[i] if column is not None else None
+        back = previous[6] if previous is not None else None
     return dict(reversed(list(slots.items())))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .costs import delete_cost
 from .templates import Alt, Node, Opt, Seq, Slot, Word
 
 __all__ = ["Graph", "compile_graph", "required_words"]
@@ -14,13 +15,13 @@ class Graph:
     """A word graph: states 0..final, every edge going from a lower to a higher state.
 
     ``eps[s]`` lists the states reachable from ``s`` without a word; ``words[s]`` the
-    ``(word, target)`` edges; ``slots[s]`` the ``(slot name, target)`` edges. ``max_units``
-    is the most words and slots any path holds.
+    ``(word, target, cost of leaving the word out)`` edges; ``slots[s]`` the
+    ``(slot name, target)`` edges. ``max_units`` is the most words and slots any path holds.
     """
 
     final: int
     eps: tuple[tuple[int, ...], ...]
-    words: tuple[tuple[tuple[str, int], ...], ...]
+    words: tuple[tuple[tuple[str, int, int], ...], ...]
     slots: tuple[tuple[tuple[str, int], ...], ...]
     max_units: int
 
@@ -73,7 +74,10 @@ def compile_graph(node: Node) -> Graph:
     return Graph(
         final=final,
         eps=tuple(tuple(targets) for targets in builder.eps),
-        words=tuple(tuple(edges) for edges in builder.words),
+        words=tuple(
+            tuple((word, target, delete_cost(word)) for word, target in edges)
+            for edges in builder.words
+        ),
         slots=tuple(tuple(edges) for edges in builder.slots),
         max_units=_max_units(node),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 __all__ = [
@@ -105,7 +106,7 @@ def singulars(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
-def strip_edges(tokens: list[str] | tuple[str, ...]) -> list[str]:
+def strip_edges(tokens: Sequence[str]) -> list[str]:
     """Tokens without filler words and articles at either edge."""
     skip = FILLERS | ARTICLES
     start, end = 0, len(tokens)
@@ -116,7 +117,7 @@ def strip_edges(tokens: list[str] | tuple[str, ...]) -> list[str]:
     return list(tokens[start:end])
 
 
-def _pair_at(tokens: list[str] | tuple[str, ...], i: int) -> bool:
+def _pair_at(tokens: Sequence[str], i: int) -> bool:
     """True if tokens[i] belongs to a two-word filler with a neighbour."""
     if i + 1 < len(tokens) and (tokens[i], tokens[i + 1]) in FILLER_PAIRS:
         return True

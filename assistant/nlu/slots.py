@@ -11,8 +11,17 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from ..skill import SlotList
+from .costs import JOIN_COST, PLURAL_COST
 from .normalize import normalize, singulars, strip_edges
-from .numbers import NUMBER_STARTS, parse_day, parse_duration, parse_number
+from .numbers import (
+    DAY_WORDS,
+    DURATION_WORDS,
+    NUMBER_STARTS,
+    NUMBER_WORDS,
+    parse_day,
+    parse_duration,
+    parse_number,
+)
 
 __all__ = [
     "DAY",
@@ -27,8 +36,6 @@ __all__ = [
 Span = tuple[int, "str | int", int, int]
 """(end position, value, cost, tokens taken by a text slot)."""
 
-PLURAL_COST = 5
-JOIN_COST = 10
 _MAX_JOIN = 3
 _MAX_TEXT = 12
 _FUZZY_MIN_LEN = 4
@@ -65,6 +72,7 @@ class ListFinder:
         self.root = _Node()
         self.joined: dict[str, str] = {}
         self.tokens: set[str] = set()
+        forms: list[str] = []
         for form, canonical in slot_list.spoken_forms().items():
             tokens = normalize(form)
             if not tokens:
@@ -76,6 +84,8 @@ class ListFinder:
                 node.value = canonical
             self.joined.setdefault("".join(tokens), canonical)
             self.tokens.update(tokens)
+            forms.append(" ".join(tokens))
+        self.forms: tuple[str, ...] = tuple(forms)
         self._fuzzy_keys = list(self.joined)
 
     def words(self) -> Iterable[str]:
@@ -147,8 +157,6 @@ class _NumberFinder:
     """Cardinals 0..999 in words, or digits."""
 
     def words(self) -> Iterable[str]:
-        from .numbers import NUMBER_WORDS
-
         return NUMBER_WORDS
 
     def spans(
@@ -174,8 +182,6 @@ class _DurationFinder:
     _STARTS = NUMBER_STARTS | {"an", "half", "quarter"}
 
     def words(self) -> Iterable[str]:
-        from .numbers import DURATION_WORDS, NUMBER_WORDS
-
         return NUMBER_WORDS | DURATION_WORDS
 
     def spans(
@@ -196,8 +202,6 @@ class _DayFinder:
     """today, tomorrow, weekdays."""
 
     def words(self) -> Iterable[str]:
-        from .numbers import DAY_WORDS
-
         return DAY_WORDS
 
     def spans(

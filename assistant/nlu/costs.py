@@ -1,0 +1,105 @@
+"""Edit costs, in hundredths of a word: what each difference between input and template costs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from .normalize import ARTICLES, FILLER_PAIRS, FILLERS, singulars
+from .numbers import parse_number
+
+__all__ = [
+    "ARTICLE_COST",
+    "DELETE_COST",
+    "FILLER_COST",
+    "JOIN_COST",
+    "LIGHT_COST",
+    "MISSING_SLOT_COST",
+    "PLURAL_COST",
+    "WORD_COST",
+    "delete_cost",
+    "insert_costs",
+    "word_cost",
+]
+
+PLURAL_COST = 5
+"""A plural for a singular or the other way round, or digits for a number word."""
+
+JOIN_COST = 10
+"""A list value spoken split or joined ("k f c" for "kfc")."""
+
+WORD_COST = 120
+"""An extra input word that the template does not explain."""
+
+LIGHT_COST = 50
+"""An extra function word such as "it" or "that" ("stop it")."""
+
+DELETE_COST = 105
+"""A template word the speaker left out (or the recogniser dropped)."""
+
+ARTICLE_COST = 10
+"""An article or possessive present on one side only, or swapped for another."""
+
+FILLER_COST = 15
+"""A filler word ("please", "um", "could you") in the input."""
+
+MISSING_SLOT_COST = 100
+"""A slot of the template that has no value in the input."""
+
+_FUZZY_CUTOFF = 75.0
+_LIGHT_WORDS = frozenset(
+    {"it", "that", "this", "now", "then", "here", "there", "right", "again", "for", "me", "to",
+     "and", "also", "too"}
+)
+"""Function words a speaker adds without changing the command ("stop it", "cancel that")."""
+
+
+def insert_costs(tokens: tuple[str, ...]) -> list[int]:
+    """What skipping each input token costs: little for fillers and articles."""
+    costs: list[int] = []
+    for i, token in enumerate(tokens):
+        if token in FILLERS:
+            costs.append(FILLER_COST)
+        elif (i + 1 < len(tokens) and (token, tokens[i + 1]) in FILLER_PAIRS) or (
+            i > 0 and (tokens[i - 1], token) in FILLER_PAIRS
+        ):
+            costs.append(FILLER_COST)
+        elif token in ARTICLES:
+            costs.append(ARTICLE_COST)
+        elif token in _LIGHT_WORDS:
+            costs.append(LIGHT_COST)
+        else:
+            costs.append(WORD_COST)
+    return costs
+
+
+@lru_cache(maxsize=65536)
+def word_cost(token: str, word: str, tolerant: bool) -> int | None:
+    """Cost of reading input ``token`` as template ``word``; None if it cannot be."""
+    if token == word:
+        return 0
+    if word in singulars(token) or token in singulars(word):
+        return PLURAL_COST
+    if token.isdigit() and token.isascii() and parse_number([word]) == int(token):
+        return PLURAL_COST
+    if not tolerant:
+        return None
+    if token in ARTICLES and word in ARTICLES:
+        return ARTICLE_COST
+    if len(word) >= 3 and len(token) >= 3 and token.isalpha() and word.isalpha():
+        score = fuzz.ratio(token, word, score_cutoff=_FUZZY_CUTOFF)
+        if score:
+            return 20 + int((100.0 - score) * 2.5)
+    return None
+
+
+def delete_cost(word: str) -> int:
+    """Cost of a template word the speaker left out."""
+    if word in ARTICLES:
+        return ARTICLE_COST
+    if word in FILLERS:
+        return FILLER_COST
+    return DELETE_COST
+
+

@@ -1,0 +1,65 @@
+"""Representative sentences of an intent, for speech-recogniser grammars and hints."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Sequence
+
+from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
+from .templates import Alt, Node, Seq, Slot, Word
+
+__all__ = ["PER_INTENT", "PER_TEMPLATE", "sample_phrases"]
+
+PER_TEMPLATE = 8
+"""Sentences sampled from each template."""
+
+PER_INTENT = 40
+"""Most sentences returned for one intent, examples included."""
+
+_SAMPLES: dict[int, tuple[str, ...]] = {
+    id(NUMBER): ("two", "five", "forty two", "one hundred and twenty"),
+    id(DURATION): ("five minutes", "an hour", "ninety seconds", "half an hour"),
+    id(DAY): ("today", "tomorrow", "monday"),
+    id(TEXT): (),
+}
+
+
+def sample_phrases(
+    intent: str, examples: Sequence[str], trees: Sequence[tuple[Node, dict[str, Finder]]]
+) -> list[str]:
+    """Examples, then the plainest sentence of each template, then seeded random ones."""
+    rng = random.Random(zlib.crc32(intent.encode("utf-8")))
+    out: dict[str, None] = {" ".join(example.lower().split()): None for example in examples}
+    for tree, finders in trees:
+        out.setdefault(" ".join(_walk(tree, finders, None)), None)
+    for tree, finders in trees:
+        for _ in range(PER_TEMPLATE):
+            out.setdefault(" ".join(_walk(tree, finders, rng)), None)
+    return [phrase for phrase in out if phrase][:PER_INTENT]
+
+
+def _walk(node: Node, finders: dict[str, Finder], rng: random.Random | None) -> list[str]:
+    """One sentence: the first choice everywhere without ``rng``, random choices with it."""
+    if isinstance(node, Word):
+        return [node.text]
+    if isinstance(node, Slot):
+        return _slot_words(finders[node.name], rng)
+    if isinstance(node, Seq):
+        return [word for item in node.items for word in _walk(item, finders, rng)]
+    if isinstance(node, Alt):
+        option = node.options[0] if rng is None else rng.choice(node.options)
+        return _walk(option, finders, rng)
+    if rng is None or rng.random() < 0.5:
+        return []
+    return _walk(node.body, finders, rng)
+
+
+def _slot_words(finder: Finder, rng: random.Random | None) -> list[str]:
+    if isinstance(finder, ListFinder):
+        forms = finder.forms
+    else:
+        forms = _SAMPLES.get(id(finder), ())
+    if not forms:
+        return []
+    return (forms[0] if rng is None else rng.choice(forms)).split()
