@@ -59,14 +59,15 @@ class Assistant:
         :param plugins_dirs: extra plugin folders (``--plugins-dir``); the configured user
             plugin directory is always searched too.
         :param plugins: plugin objects to register directly.
-        :param entry_points: load installed skills (bundled and third-party).
+        :param entry_points: load installed skills (bundled and third-party); without them
+            only the system skill (help, yes, no, cancel) is loaded besides ``plugins``.
         :param allow: only these plugin names (default: $TING_LOAD_PLUGINS, then the config).
         """
         settings = settings or load_settings(config)
         allow_set = frozenset(allow) if allow is not None else allowed_plugins(settings.plugins.load)
         dirs = [*plugins_dirs, settings.plugin_directory()]
         registry = get_plugin_manager(
-            entry_point_group="ting" if entry_points else None,
+            installed=entry_points,
             plugins_dirs=dirs,
             plugins=plugins,
             allow=allow_set,
@@ -77,7 +78,7 @@ class Assistant:
 
     def _collect_skills(self) -> None:
         hook = self.plugin_manager.hook.register_skills
-        for impl in reversed(hook.get_hookimpls()):
+        for impl in hook.get_hookimpls():  # registration order: bundled skills first
             plugin_name = impl.plugin_name
             collected: list[Skill] = []
             try:
@@ -114,8 +115,10 @@ class Assistant:
             try:
                 config = skill.config_model.model_validate(section)
             except ValidationError as exc:
-                raise_config = format_validation_error(exc, "config")
-                self.registry.fail(plugin_name, f"[skills.{skill.name}] {raise_config}")
+                problem = format_validation_error(
+                    exc, self.settings.source, ("skills", skill.name)
+                )
+                self.registry.fail(plugin_name, problem)
                 return
         loaded = LoadedSkill(
             skill=skill,

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
         default_factory=lambda: platformdirs.user_data_path(APP_NAME),
         description="Where orders, timers and the service directory are stored.",
     )
+    source: Path | None = Field(
+        None, exclude=True, description="The config file these settings were read from."
+    )
     cache_dir: Path = Field(
         default_factory=lambda: platformdirs.user_cache_path(APP_NAME),
         description="Where downloaded speech models are kept.",
@@ -149,18 +152,29 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
             f"{config_path}: config file not found; create it or drop --config / TING_CONFIG"
         )
     data.update(overrides)
+    if config_path.exists():
+        data.setdefault("source", config_path)
     try:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, config_path)) from exc
 
 
-def format_validation_error(exc: ValidationError, source: Path | str) -> str:
-    """One line naming where the bad value came from, the key and the problem."""
+def format_validation_error(
+    exc: ValidationError, source: Path | str | None, prefix: tuple[str, ...] = ()
+) -> str:
+    """One line naming where the bad value came from, the key and the problem.
+
+    :param prefix: the section the validated data sits in, e.g. ("skills", "coffee").
+    """
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"])
-    env_name = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
-    where = f"environment variable {env_name}" if env_name in os.environ else str(source)
+    loc = (*prefix, *(str(part) for part in error["loc"]))
+    key = ".".join(loc)
+    env_name = ENV_PREFIX + "__".join(loc).upper()
+    if env_name in os.environ:
+        where = f"environment variable {env_name}"
+    else:
+        where = str(source or "config")
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "unknown key; check its spelling or remove it"

@@ -106,16 +106,19 @@ def allowed_plugins(configured: Sequence[str] | None = None) -> frozenset[str] |
 
 def get_plugin_manager(
     *,
-    entry_point_group: str | None = ENTRY_POINT_GROUP,
+    entry_point_group: str = ENTRY_POINT_GROUP,
+    installed: bool = True,
     plugins_dirs: Iterable[Path] = (),
     plugins: Iterable[object] = (),
     allow: frozenset[str] | None = None,
 ) -> PluginRegistry:
     """Build a plugin manager and load plugins into it.
 
-    :param entry_point_group: entry-point group to load (None: none; tests use this).
+    :param entry_point_group: entry-point group to load.
+    :param installed: load every plugin of the group; False loads only the system skill
+        (tests and embedding applications that choose their skills).
     :param plugins_dirs: folders whose ``*.py`` files and packages are plugins.
-    :param plugins: plugin objects registered directly (tests, embedding applications).
+    :param plugins: plugin objects registered directly, whatever the allow-list says.
     :param allow: names allowed to load (None: all); the system skill always loads.
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
@@ -125,22 +128,21 @@ def get_plugin_manager(
     def allowed(name: str) -> bool:
         return allow is None or name in allow or name in ALWAYS_LOADED
 
-    if entry_point_group:
-        for ep in entry_points(group=entry_point_group):
-            if not allowed(ep.name):
-                continue
-            dist = getattr(ep, "dist", None)
-            dist_name = dist.name if dist is not None else None
-            origin: Origin = "bundled" if dist_name == DISTRIBUTION else "installed"
-            try:
-                module = ep.load()
-            except Exception as exc:
-                registry.fail(ep.name, f"cannot import {ep.value}: {exc!r}")
-                continue
-            registry.add(
-                module,
-                PluginInfo(ep.name, origin, dist.version if dist else None, dist_name),
-            )
+    for ep in entry_points(group=entry_point_group):
+        if not (allowed(ep.name) if installed else ep.name in ALWAYS_LOADED):
+            continue
+        dist = getattr(ep, "dist", None)
+        dist_name = dist.name if dist is not None else None
+        origin: Origin = "bundled" if dist_name == DISTRIBUTION else "installed"
+        try:
+            module = ep.load()
+        except Exception as exc:
+            registry.fail(ep.name, f"cannot import {ep.value}: {exc!r}")
+            continue
+        registry.add(
+            module,
+            PluginInfo(ep.name, origin, dist.version if dist else None, dist_name),
+        )
     for directory in plugins_dirs:
         for name, path in _plugin_files(Path(directory)):
             if not allowed(name):
@@ -155,9 +157,8 @@ def get_plugin_manager(
     for plugin in plugins:
         name = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
         name = str(name or type(plugin).__name__).rsplit(".", 1)[-1]
-        if allowed(name):
-            version = getattr(plugin, "__version__", None)
-            registry.add(plugin, PluginInfo(name, "registered", version, repr(plugin)))
+        version = getattr(plugin, "__version__", None)
+        registry.add(plugin, PluginInfo(name, "registered", version, repr(plugin)))
     return registry
 
 
