@@ -40,8 +40,13 @@ def _dispatch(
         return _turn(text, match, reply, session, nlu_ms)
     if match.intent in (CONFIRM, DENY):
         return _turn(text, match, "There's nothing to confirm right now.", session, nlu_ms)
-    if match.intent != HELP:
-        session.clear()
+    if match.intent == HELP:
+        turn = _fill_or_call(assistant, text, session, match, dict(match.slots), nlu_ms)
+        pending = session.pending_confirmation or session.pending_slot
+        if pending is not None:  # help leaves the question open, and repeats it
+            turn.reply = f"{turn.reply} {pending.question}"
+        return turn
+    session.clear()
     return _fill_or_call(assistant, text, session, match, dict(match.slots), nlu_ms)
 
 
@@ -89,8 +94,8 @@ def _answer_confirmation(assistant: Assistant, text: str, session: Session) -> T
     if match is not None and match.intent in (DENY, CANCEL):
         session.clear()
         return _turn(text, match, "OK, I won't do that.", session, nlu_ms)
-    if match is not None and match.intent != HELP:
-        return _dispatch(assistant, text, session, match, nlu_ms)  # a new request replaces it
+    if match is not None:
+        return _dispatch(assistant, text, session, match, nlu_ms)  # help, or a new request
     return _reprompt(text, session, f"Please say yes or no. {pending.question}", match, nlu_ms)
 
 
@@ -111,8 +116,8 @@ def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:
         slots = {**pending.slots, pending.slot: value}
         filled = Match(intent=pending.intent, skill=pending.skill, slots=slots, confidence=1.0)
         return _fill_or_call(assistant, text, session, filled, slots, nlu_ms)
-    if match is not None and match.intent != HELP:
-        return _dispatch(assistant, text, session, match, nlu_ms)
+    if match is not None:
+        return _dispatch(assistant, text, session, match, nlu_ms)  # help, or a new request
     return _reprompt(text, session, f"Sorry, I didn't catch that. {pending.question}", match, nlu_ms)
 
 

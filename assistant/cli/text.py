@@ -39,6 +39,8 @@ def say(text: tuple[str, ...], as_json: bool, config_path: Path | None, plugins_
 def chat(as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]) -> None:
     """A typed conversation with follow-ups and confirmation; Ctrl-D leaves."""
     interactive = sys.stdin.isatty()
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # undecodable bytes must not end the chat
     with make_assistant(config_path, plugins_dirs) as assistant:
         session = assistant.new_session()
         if interactive and not as_json:
