@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .costs import MISSING_SLOT_COST, insert_costs, word_cost
 from .graph import Graph
-from .slots import Finder, Span
+from .slots import Finder, ListFinder, Span
 
 __all__ = ["Alignment", "Input", "align", "confidence"]
 
@@ -24,7 +24,7 @@ _Cell = tuple[int, int, int, int, int, int, _Back]
 class Input:
     """One utterance's tokens, with per-position costs and a cache of slot spans."""
 
-    __slots__ = ("_spans", "insert", "known", "n", "tokens")
+    __slots__ = ("_cover", "_spans", "insert", "known", "n", "tokens")
 
     def __init__(self, tokens: Sequence[str], known: frozenset[str]) -> None:
         self.tokens = tuple(tokens)
@@ -32,6 +32,14 @@ class Input:
         self.known = known
         self.insert = insert_costs(self.tokens)
         self._spans: dict[tuple[int, int, bool], list[Span]] = {}
+        self._cover: dict[int, frozenset[int]] = {}
+
+    def joined_cover(self, finder: ListFinder) -> frozenset[int]:
+        """Positions inside a list value spoken exactly, split or joined (cached)."""
+        found = self._cover.get(id(finder))
+        if found is None:
+            found = self._cover[id(finder)] = frozenset(finder.cover(self.tokens))
+        return found
 
     def spans(self, finder: Finder, start: int, tolerant: bool) -> list[Span]:
         """Slot values starting at ``start`` (cached per finder, position and mode)."""
@@ -81,16 +89,15 @@ def align(
     """
     n, tokens, insert = inp.n, inp.tokens, inp.insert
     final = graph.final
-    table: list[list[_Cell | None] | None] = [None] * (final + 1)
-    start: list[_Cell | None] = [None] * (n + 1)
-    start[0] = (0, 0, 0, 0, 0, 0, None)
-    table[0] = start
+    table: list[dict[int, _Cell] | None] = [None] * (final + 1)
+    table[0] = {0: (0, 0, 0, 0, 0, 0, None)}
 
     def put(t: int, j: int, cell: _Cell) -> None:
         column = table[t]
         if column is None:
-            column = table[t] = [None] * (n + 1)
-        old = column[j]
+            table[t] = {j: cell}
+            return
+        old = column.get(j)
         if old is None or cell[0] < old[0]:
             column[j] = cell
 
@@ -99,8 +106,9 @@ def align(
         if column is None:
             continue
         eps_s, words_s, slots_s = graph.eps[s], graph.words[s], graph.slots[s]
-        for i in range(n + 1):
-            cell = column[i]
+        positions = range(min(column), n + 1) if tolerant else sorted(column)
+        for i in positions:
+            cell = column.get(i)  # type: ignore[assignment]
             if cell is None:
                 continue
             key, cost, lit, text, units, tslots, _ = cell
@@ -108,7 +116,7 @@ def align(
             if tolerant and i < n:
                 new = cost + insert[i]
                 if new <= budget:
-                    old = column[i + 1]
+                    old = column.get(i + 1)
                     key = new * _K - lit * 1000 + text
                     if old is None or key < old[0]:
                         column[i + 1] = (key, new, lit, text, units, tslots, here)
@@ -139,9 +147,10 @@ def align(
                     put(t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1, tslots,
                                here))
     last = table[final]
-    cell = last[n] if last is not None else None
-    if cell is None:
+    found = last.get(n) if last is not None else None
+    if found is None:
         return None
+    cell = found
     return Alignment(
         cost=cell[1],
         literal=cell[2],
@@ -156,7 +165,7 @@ _K = 1_000_000
 """Sort key: lower cost first, then more literal words, then fewer text tokens."""
 
 
-def _collect_slots(table: list[list[_Cell | None] | None], cell: _Cell) -> dict[str, str | int]:
+def _collect_slots(table: list[dict[int, _Cell] | None], cell: _Cell) -> dict[str, str | int]:
     """Slot values along the back pointers; a slot bound twice keeps its last value."""
     slots: dict[str, str | int] = {}
     back = cell[6]
@@ -165,6 +174,6 @@ def _collect_slots(table: list[list[_Cell | None] | None], cell: _Cell) -> dict[
         if binding is not None and binding[0] not in slots:
             slots[binding[0]] = binding[1]
         column = table[s]
-        previous = column[i] if column is not None else None
+        previous = column.get(i) if column is not None else None
         back = previous[6] if previous is not None else None
     return dict(reversed(list(slots.items())))

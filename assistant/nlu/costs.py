@@ -13,6 +13,8 @@ __all__ = [
     "ARTICLE_COST",
     "DELETE_COST",
     "FILLER_COST",
+    "FUZZY_CUTOFF",
+    "FUZZY_WORD_COST",
     "JOIN_COST",
     "LIGHT_COST",
     "MISSING_SLOT_COST",
@@ -47,7 +49,11 @@ FILLER_COST = 15
 MISSING_SLOT_COST = 100
 """A slot of the template that has no value in the input."""
 
-_FUZZY_CUTOFF = 75.0
+FUZZY_CUTOFF = 75.0
+"""Least rapidfuzz ratio for reading one word as another."""
+
+FUZZY_WORD_COST = 20
+"""Base cost of a misrecognised word, plus 2.5 per point of ratio below 100."""
 _LIGHT_WORDS = frozenset(
     {"it", "that", "this", "now", "then", "here", "there", "right", "again", "for", "me", "to",
      "and", "also", "too"}
@@ -88,9 +94,9 @@ def word_cost(token: str, word: str, tolerant: bool) -> int | None:
     if token in ARTICLES and word in ARTICLES:
         return ARTICLE_COST
     if len(word) >= 3 and len(token) >= 3 and token.isalpha() and word.isalpha():
-        score = fuzz.ratio(token, word, score_cutoff=_FUZZY_CUTOFF)
+        score = fuzz.ratio(token, word, score_cutoff=FUZZY_CUTOFF)
         if score:
-            return 20 + int((100.0 - score) * 2.5)
+            return FUZZY_WORD_COST + 1 + int((100.0 - score) * 2.5)
     return None
 
 

@@ -93,18 +93,21 @@ def _max_units(node: Node) -> int:
     return _max_units(node.body)
 
 
-def required_words(node: Node) -> frozenset[str]:
-    """Words that every sentence of the tree contains."""
+def required_words(node: Node) -> list[frozenset[str]]:
+    """Word groups every sentence of the tree draws on: it holds a word of each group.
+
+    ``(open|launch) the {app}`` gives ``[{open, launch}, {the}]``.
+    """
     if isinstance(node, Word):
-        return frozenset({node.text})
+        return [frozenset({node.text})]
     if isinstance(node, (Slot, Opt)):
-        return frozenset()
+        return []
     if isinstance(node, Seq):
-        words: frozenset[str] = frozenset()
-        for item in node.items:
-            words |= required_words(item)
-        return words
-    common = required_words(node.options[0])
-    for option in node.options[1:]:
-        common &= required_words(option)
-    return common
+        return [group for item in node.items for group in required_words(item)]
+    union: set[str] = set()
+    for option in node.options:
+        groups = required_words(option)
+        if not groups:
+            return []
+        union |= min(groups, key=len)
+    return [frozenset(union)]

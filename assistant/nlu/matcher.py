@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
 
-from ..errors import PluginError
 from ..skill import Skill
 from .align import Input, align, confidence
-from .graph import Graph, compile_graph, required_words
-from .normalize import ARTICLES, FILLERS, normalize, singulars
+from .answers import parse_answer
+from .catalog import Catalog, Template
+from .normalize import normalize
 from .phrases import sample_phrases
-from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
-from .templates import Node, literal_words, parse_template
 
 __all__ = ["MAX_TOKENS", "Match", "Matcher"]
 
 MAX_TOKENS = 40
 """Longer input is not a command: it is rejected without being looked at."""
 
+_MAX_CHARS = MAX_TOKENS * 40
 _NEAR_EXACT = 0.95
-_MAX_FUZZY_ANCHORS = 4
-_NOT_ANCHORS = ARTICLES | FILLERS | {
-    "i", "me", "you", "to", "for", "in", "of", "on", "is", "it", "and", "do", "can", "would",
-    "will", "from", "with", "at", "be", "are", "am", "us", "let", "not", "that", "this",
-    "there", "what", "how", "we", "a",
-}
+_EXACT_BUDGET = 10**6
+_LIGHT_BUDGET = 60
 
 
 class Match(BaseModel):
@@ -47,152 +40,102 @@ class Match(BaseModel):
     confidence: float = Field(description="0..1; 1.0 for an exact match.", ge=0.0, le=1.0)
 
 
-@dataclass(frozen=True, slots=True)
-class _Template:
-    """One compiled template and what the prefilter needs to know about it."""
-
-    order: int
-    skill: str
-    intent: str
-    tree: Node
-    graph: Graph
-    finders: dict[str, Finder]
-    required: tuple[frozenset[str], ...]
-    has_text: bool
+_Best = tuple[tuple[float, int, int, int], Match]
+"""(rank, match) of the best candidate so far."""
 
 
 class Matcher:
-    """Intent templates of a set of skills, compiled once for fast matching."""
+    """The intent templates of a set of skills, compiled once for fast matching.
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    Matching cost does not grow with the number of sentences templates can produce: each
+    template is a token graph, an anchor-word index picks the candidates, an exact walk runs
+    first, and a tolerant edit-cost alignment runs only when no near-exact match turned up.
+    """
+
+    def __init__(self, catalog: Catalog, threshold: float = 0.5) -> None:
         self.threshold = threshold
-        self._templates: list[_Template] = []
-        self._anchors: dict[str, set[int]] = {}
-        self._intents: dict[str, tuple[Skill, dict[str, Finder]]] = {}
-        self._examples: dict[str, tuple[str, ...]] = {}
-        self._known: frozenset[str] = frozenset()
-        self._fuzzy_vocab: list[str] = []
-        self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
+        self._catalog = catalog
 
     @classmethod
     def build(cls, skills: Sequence[Skill], *, threshold: float = 0.5) -> Matcher:
-        """Compile every intent template of ``skills``; bad templates raise TemplateError."""
-        matcher = cls(threshold)
-        owners: dict[str, str] = {}
-        known: set[str] = set()
-        for skill in skills:
-            lists = {name: ListFinder(values) for name, values in skill.lists.items()}
-            for intent in skill.intents:
-                if intent.name in owners:
-                    raise PluginError(
-                        f"intent {intent.name} is declared by both skill {owners[intent.name]} "
-                        f"and skill {skill.name}"
-                    )
-                owners[intent.name] = skill.name
-                finders: dict[str, Finder] = {}
-                for slot_name, slot in intent.slots.items():
-                    if slot.type == "list":
-                        finders[slot_name] = lists[slot.list or slot_name]
-                    else:
-                        finders[slot_name] = {
-                            "number": NUMBER, "duration": DURATION, "day": DAY, "text": TEXT,
-                        }[slot.type]
-                    known.update(finders[slot_name].words())
-                matcher._intents[intent.name] = (skill, finders)
-                matcher._examples[intent.name] = intent.examples
-                where = f"skill {skill.name}, intent {intent.name}"
-                for template in intent.templates:
-                    tree = parse_template(
-                        template, rules=skill.rules, slots=intent.slots.keys(), where=where
-                    )
-                    known.update(matcher._add(skill.name, intent.name, tree, finders))
-        matcher._known = frozenset(known)
-        matcher._fuzzy_vocab = sorted(word for word in known if len(word) >= 4)
-        return matcher
-
-    def _add(self, skill: str, intent: str, tree: Node, finders: dict[str, Finder]) -> set[str]:
-        """Compile one template and index it; returns its literal words."""
-        graph = compile_graph(tree)
-        used = {name for edges in graph.slots for name, _ in edges}
-        required = tuple(
-            frozenset({word, *singulars(word)}) for word in sorted(required_words(tree))
-        )
-        template = _Template(
-            order=len(self._templates),
-            skill=skill,
-            intent=intent,
-            tree=tree,
-            graph=graph,
-            finders={name: finders[name] for name in used},
-            required=required,
-            has_text=any(finders[name] is TEXT for name in used),
-        )
-        self._templates.append(template)
-        words = literal_words(tree)
-        anchors = {word for word in words if word not in _NOT_ANCHORS} or words
-        for name in used:
-            anchors |= set(finders[name].words())
-        for word in anchors:
-            self._anchors.setdefault(word, set()).add(template.order)
-        return words
-
-    # matching
+        """Compile every intent template of ``skills``; a bad template raises TemplateError."""
+        return cls(Catalog(skills), threshold)
 
     def match(self, text: str, *, intents: Collection[str] | None = None) -> Match | None:
-        """The best match with confidence at or above ``threshold``, or None."""
+        """The best match with confidence at or above ``threshold``, or None.
+
+        ``intents`` restricts the candidates (for instance to yes/no during a confirmation).
+        """
         return self._search(text, intents, self.threshold)
 
     def best(self, text: str, *, intents: Collection[str] | None = None) -> Match | None:
-        """The best candidate whatever its confidence (for evaluation reports)."""
+        """The best candidate whatever its confidence (for evaluation reports).
+
+        None only when no template shares a word with the input.
+        """
         return self._search(text, intents, 0.0)
 
-    def _search(self, text: str, intents: Collection[str] | None, floor: float) -> Match | None:
-        if not isinstance(text, str) or not text or len(text) > MAX_TOKENS * 40:
+    def _tokens(self, text: object) -> list[str] | None:
+        if not isinstance(text, str) or not text or len(text) > _MAX_CHARS:
             return None
         tokens = normalize(text)
-        if not tokens or len(tokens) > MAX_TOKENS:
+        return tokens if tokens and len(tokens) <= MAX_TOKENS else None
+
+    def _search(self, text: str, intents: Collection[str] | None, floor: float) -> Match | None:
+        """Exact walks first, then tolerant alignments in two stages.
+
+        Tolerant candidates go in order of the most confidence they can reach: first with a
+        small edit budget (fillers, articles, plurals), then with the budget a better match
+        than the best so far would need. Candidates that cannot beat the best are skipped.
+        """
+        tokens = self._tokens(text)
+        if tokens is None:
             return None
-        inp = Input(tokens, self._known)
-        candidates = self._candidates(tokens, intents)
+        catalog = self._catalog
+        variants = catalog.variants(tokens)
+        candidates = catalog.candidates(tokens, variants, intents)
         if not candidates:
             return None
-        variants = set(tokens)
-        for token in tokens:
-            variants.update(singulars(token))
-        best: tuple[tuple[float, int, int, int], Match] | None = None
-        exact = [c for c in candidates if all(req & variants for req in c.required)]
-        for template in exact:
-            best = self._try(template, inp, tolerant=False, floor=floor, best=best)
+        inp = Input(tokens, catalog.fuzzy_gate)
+        best: _Best | None = None
+        for template in candidates:
+            if all(group & variants for group in template.required):
+                best = self._try(template, inp, None, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return best[1]
-        bounded = sorted(
-            ((self._upper_bound(c, variants, inp.n), c) for c in candidates),
+        ranked = sorted(
+            ((catalog.upper_bound(c, variants, inp), c) for c in candidates),
             key=lambda item: (-item[0], item[1].order),
         )
-        for bound, template in bounded:
-            limit = max(floor, best[0][0] if best else 0.0)
-            if bound < limit or (best is not None and bound <= limit and floor > 0):
-                break
-            best = self._try(template, inp, tolerant=True, floor=floor, best=best)
+        for stage in (_LIGHT_BUDGET, None):
+            for bound, template in ranked:
+                limit = max(floor, best[0][0] if best is not None else 0.0)
+                if bound < limit:
+                    break
+                norm = max(inp.n, template.graph.max_units, 1)
+                budget = int((1.0 - limit) * norm * 100 + 1e-6)
+                if stage is not None:
+                    budget = min(budget, stage)
+                elif budget <= _LIGHT_BUDGET:
+                    continue
+                best = self._try(template, inp, budget, floor, best)
         return best[1] if best is not None else None
 
     def _try(
-        self,
-        template: _Template,
-        inp: Input,
-        *,
-        tolerant: bool,
-        floor: float,
-        best: tuple[tuple[float, int, int, int], Match] | None,
-    ) -> tuple[tuple[float, int, int, int], Match] | None:
-        """Align one template; return the better of its match and ``best``."""
-        norm = max(inp.n, template.graph.max_units, 1)
-        budget = int((1.0 - floor) * norm * 100) + 1 if tolerant else 10**6
-        alignment = align(template.graph, inp, template.finders, tolerant=tolerant, budget=budget)
+        self, template: Template, inp: Input, budget: int | None, floor: float, best: _Best | None
+    ) -> _Best | None:
+        """Align one template (exactly if ``budget`` is None); keep the better of it and best."""
+        alignment = align(
+            template.graph,
+            inp,
+            template.finders,
+            tolerant=budget is not None,
+            budget=_EXACT_BUDGET if budget is None else budget,
+        )
         if alignment is None:
             return best
         score = confidence(alignment, inp.n)
-        if score < floor or (floor == 0.0 and score == 0.0 and best is not None):
+        if score < floor or (score == 0.0 and best is not None):
             return best
         rank = (round(score, 6), alignment.literal, -alignment.text_tokens, -template.order)
         if best is not None and rank <= best[0]:
@@ -205,77 +148,35 @@ class Matcher:
         )
         return rank, match
 
-    def _upper_bound(self, template: _Template, variants: set[str], n: int) -> float:
-        """The most confidence a template can reach, from the required words the input lacks."""
-        missing = sum(1 for req in template.required if not req & variants)
-        if not missing:
-            return 1.0
-        norm = max(n, template.graph.max_units, 1)
-        return max(0.0, 1.0 - 0.1 * missing / norm)
-
-    def _candidates(self, tokens: list[str], intents: Collection[str] | None) -> list[_Template]:
-        """Templates sharing at least one anchor word (or a near spelling) with the input."""
-        found: set[int] = set()
-        unknown: list[str] = []
-        for token in set(tokens):
-            hits = self._anchors.get(token)
-            if hits:
-                found |= hits
-            elif token.isdigit():
-                found |= self._anchors.get("one", set())
-            else:
-                for singular in singulars(token):
-                    found |= self._anchors.get(singular, set())
-                if token not in self._known and len(token) >= 4 and token.isalpha():
-                    unknown.append(token)
-        for token in unknown[:_MAX_FUZZY_ANCHORS]:
-            for word in self._near_words(token):
-                found |= self._anchors.get(word, set())
-        templates = [self._templates[order] for order in sorted(found)]
-        if intents is not None:
-            allowed = set(intents)
-            templates = [t for t in templates if t.intent in allowed]
-        return templates
-
-    def _near_words(self, token: str) -> tuple[str, ...]:
-        """Known words spelt like ``token`` (cached)."""
-        near = self._fuzzy_cache.get(token)
-        if near is None:
-            hits = process.extract(
-                token, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=75.0, limit=3
-            )
-            near = tuple(hit[0] for hit in hits)
-            if len(self._fuzzy_cache) > 10_000:
-                self._fuzzy_cache.clear()
-            self._fuzzy_cache[token] = near
-        return near
-
-    # follow-up answers, vocabulary and phrases
-
     def parse_slot(self, text: str, skill: str, intent: str, slot: str) -> str | int | None:
-        """The value of one slot in a follow-up answer ("a latte please" → "latte"), or None."""
-        entry = self._intents.get(intent)
-        if entry is None or entry[0].name != skill or slot not in entry[1]:
-            return None
-        tokens = normalize(text) if isinstance(text, str) else []
-        if not tokens or len(tokens) > MAX_TOKENS:
-            return None
-        from .answers import parse_answer
+        """The value of one slot in a follow-up answer, or None if the answer holds none.
 
-        return parse_answer(Input(tokens, self._known), entry[1][slot], self.threshold)
+        "a latte please" gives "latte" for coffee.order's drink; "five minutes" gives 300
+        for a duration. The answer may carry filler words and a few words around the value
+        ("i would like a latte"), but not another sentence.
+        """
+        entry = self._catalog.intents.get(intent)
+        tokens = self._tokens(text)
+        if entry is None or entry[0].name != skill or slot not in entry[2] or tokens is None:
+            return None
+        inp = Input(tokens, self._catalog.fuzzy_gate)
+        return parse_answer(inp, entry[2][slot], self.threshold)
 
     def vocabulary(self) -> set[str]:
         """Every word a template, list value, number, duration or day can produce."""
-        return set(self._known)
+        return set(self._catalog.words)
 
     def phrases(self, intent: str | None = None) -> list[str]:
-        """Examples plus a bounded, deterministic sample of sentences for ``intent`` (or all)."""
-        names = [intent] if intent is not None else list(self._intents)
+        """Examples plus a bounded, deterministic sample of each intent's sentences.
+
+        With ``intent``, only that intent's; unknown intents give an empty list.
+        """
+        names = [intent] if intent is not None else list(self._catalog.intents)
         out: list[str] = []
         for name in names:
-            if name not in self._intents:
+            if name not in self._catalog.intents:
                 continue
-            trees = [(t.tree, t.finders) for t in self._templates if t.intent == name]
-            out.extend(sample_phrases(name, self._examples[name], trees))
+            examples = self._catalog.intents[name][1].examples
+            trees = [(t.tree, t.finders) for t in self._catalog.templates if t.intent == name]
+            out.extend(sample_phrases(name, examples, trees))
         return list(dict.fromkeys(out))
-

@@ -132,6 +132,14 @@ class ListFinder:
             self._fuzzy(tokens, start, offer)
         return [(end, value, cost, 0) for end, (cost, value) in best.items()]
 
+    def cover(self, tokens: Sequence[str]) -> set[int]:
+        """Positions inside a value spoken exactly, split or joined (no fuzzy reading)."""
+        covered: set[int] = set()
+        for start in range(len(tokens)):
+            for end, _, _, _ in self.spans(tokens, start, False, frozenset()):
+                covered.update(range(start, end))
+        return covered
+
     def _fuzzy(self, tokens: Sequence[str], start: int, offer: _Offer) -> None:
         """Values within a small spelling distance of 1..3 joined tokens."""
         joined = ""

@@ -1,0 +1,222 @@
+"""Compiled templates of all skills, with the word index that picks candidates for an input."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from ..errors import PluginError
+from ..skill import IntentSpec, Skill
+from .align import Input
+from .costs import ARTICLE_COST, FILLER_COST, FUZZY_CUTOFF, FUZZY_WORD_COST
+from .graph import Graph, compile_graph, required_words
+from .normalize import ARTICLES, FILLERS, singulars
+from .numbers import NUMBER_WORDS, parse_number
+from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
+from .templates import Node, literal_words, parse_template
+
+__all__ = ["Catalog", "Template"]
+
+_DIGIT_KEY = "#digits"
+_SCALAR_FINDERS: dict[str, Finder] = {
+    "number": NUMBER, "duration": DURATION, "day": DAY, "text": TEXT,
+}
+_NOT_ANCHORS = ARTICLES | FILLERS | {
+    "i", "me", "you", "to", "for", "in", "of", "on", "is", "it", "and", "do", "can", "would",
+    "will", "from", "with", "at", "be", "are", "am", "us", "let", "not", "that", "this",
+    "there", "what", "how", "we",
+}
+_DIGIT_WORDS = {
+    str(value): word for word in NUMBER_WORDS if (value := parse_number([word])) is not None
+}
+_JOIN_SHARE = 3
+"""Least cost per token of a list value spoken split ("k f c"): a join costs 10 for ≤3."""
+
+_FUZZY_SPAN_SHARE = 10
+"""Least cost per token of a fuzzily read list value (20 + 10 per extra token)."""
+
+_NEAR_CACHE = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One compiled template, and what the candidate search needs to know about it."""
+
+    order: int
+    skill: str
+    intent: str
+    tree: Node
+    graph: Graph
+    finders: dict[str, Finder]
+    required: tuple[frozenset[str], ...]
+    literals: frozenset[str]
+    vocabulary: frozenset[str]
+    lists: tuple[ListFinder, ...]
+    has_text: bool
+    numeric: bool
+
+
+class Catalog:
+    """Every intent's compiled templates, an anchor-word index and spelling neighbours."""
+
+    def __init__(self, skills: Sequence[Skill]) -> None:
+        self.templates: list[Template] = []
+        self.intents: dict[str, tuple[Skill, IntentSpec, dict[str, Finder]]] = {}
+        self.anchors: dict[str, set[int]] = {}
+        words: set[str] = set()
+        literals: set[str] = set()
+        for skill in skills:
+            lists = {name: ListFinder(values) for name, values in skill.lists.items()}
+            for intent in skill.intents:
+                if intent.name in self.intents:
+                    other = self.intents[intent.name][0].name
+                    raise PluginError(
+                        f"intent {intent.name} is declared by both skill {other} "
+                        f"and skill {skill.name}"
+                    )
+                finders = {
+                    name: lists[slot.list or name]
+                    if slot.type == "list"
+                    else _SCALAR_FINDERS[slot.type]
+                    for name, slot in intent.slots.items()
+                }
+                self.intents[intent.name] = (skill, intent, finders)
+                where = f"skill {skill.name}, intent {intent.name}"
+                for text in intent.templates:
+                    tree = parse_template(
+                        text, rules=skill.rules, slots=intent.slots.keys(), where=where
+                    )
+                    template = self._add(skill.name, intent.name, tree, finders)
+                    words |= template.vocabulary
+                    literals |= template.literals
+        self.words = frozenset(words)
+        """Every word a template or slot value can produce."""
+        self.fuzzy_gate = self.words | ARTICLES | FILLERS
+        self._literal_list = sorted(word for word in literals if len(word) >= 3)
+        self._near: dict[str, frozenset[str]] = {}
+
+    def _add(self, skill: str, intent: str, tree: Node, finders: dict[str, Finder]) -> Template:
+        graph = compile_graph(tree)
+        used = {name for edges in graph.slots for name, _ in edges}
+        literals = frozenset(literal_words(tree))
+        vocabulary = set(literals)
+        for name in used:
+            finder = finders[name]
+            vocabulary.update(finder.words())
+            if isinstance(finder, ListFinder):
+                vocabulary.update(finder.joined)
+        template = Template(
+            order=len(self.templates),
+            skill=skill,
+            intent=intent,
+            tree=tree,
+            graph=graph,
+            finders={name: finders[name] for name in used},
+            required=tuple(
+                frozenset(form for word in group for form in (word, *singulars(word)))
+                for group in dict.fromkeys(required_words(tree))
+            ),
+            literals=literals,
+            vocabulary=frozenset(vocabulary),
+            lists=tuple(f for f in (finders[n] for n in sorted(used)) if isinstance(f, ListFinder)),
+            has_text=any(finders[name] is TEXT for name in used),
+            numeric=any(finders[name] in (NUMBER, DURATION) for name in used),
+        )
+        self.templates.append(template)
+        anchors = {word for word in literals if word not in _NOT_ANCHORS} or set(literals)
+        for name in used:
+            anchors.update(finders[name].words())
+        if template.numeric:
+            anchors.add(_DIGIT_KEY)
+        for word in anchors:
+            self.anchors.setdefault(word, set()).add(template.order)
+        return template
+
+    def variants(self, tokens: Sequence[str]) -> set[str]:
+        """The input tokens with their singular forms and digits spelt out."""
+        out = set(tokens)
+        for token in tokens:
+            out.update(singulars(token))
+            if token in _DIGIT_WORDS:
+                out.add(_DIGIT_WORDS[token])
+        return out
+
+    def candidates(
+        self, tokens: Sequence[str], variants: set[str], intents: Collection[str] | None
+    ) -> list[Template]:
+        """Templates sharing an anchor word, a slot word or a near spelling with the input."""
+        found: set[int] = set()
+        for token in variants:
+            hits = self.anchors.get(_DIGIT_KEY if token.isdigit() else token)
+            if hits:
+                found |= hits
+        for token in set(tokens):
+            if token not in self.fuzzy_gate and token.isalpha() and len(token) >= 4:
+                for word in self.near(token):
+                    found |= self.anchors.get(word, set())
+        templates = [self.templates[order] for order in sorted(found)]
+        if intents is not None:
+            allowed = set(intents)
+            templates = [t for t in templates if t.intent in allowed]
+        return templates
+
+    def near(self, token: str) -> frozenset[str]:
+        """Template words spelt close enough to ``token`` to be read as it (cached)."""
+        found = self._near.get(token)
+        if found is None:
+            if token.isalpha() and len(token) >= 3:
+                hits = process.extract(
+                    token, self._literal_list, scorer=fuzz.ratio,
+                    score_cutoff=FUZZY_CUTOFF, limit=None,
+                )
+                found = frozenset(hit[0] for hit in hits)
+            else:
+                found = frozenset()
+            if len(self._near) > _NEAR_CACHE:
+                self._near.clear()
+            self._near[token] = found
+        return found
+
+    def upper_bound(self, template: Template, variants: set[str], inp: Input) -> float:
+        """The most confidence ``template`` can reach on this input (never an underestimate).
+
+        Each required word group the input lacks costs at least an article, unless an input
+        word may be a misspelling of it (then that word pays); each input word the template
+        cannot produce costs at least its cheapest explanation: skipping it, reading it as a
+        misspelt template word, or as part of a split or misspelt list value.
+        """
+        cost = 0
+        for group in template.required:
+            if not group & variants and not any(group & self.near(t) for t in inp.tokens):
+                cost += ARTICLE_COST
+        if not template.has_text:
+            vocabulary = template.vocabulary
+            for i, token in enumerate(inp.tokens):
+                step = inp.insert[i]
+                if step <= FILLER_COST or token in vocabulary:
+                    continue
+                if token.isdigit() and (template.numeric or _DIGIT_WORDS.get(token) in vocabulary):
+                    continue
+                if any(singular in vocabulary for singular in singulars(token)):
+                    continue
+                if step > FUZZY_WORD_COST and self.near(token) & template.literals:
+                    step = FUZZY_WORD_COST
+                if template.lists and step > _JOIN_SHARE:
+                    step = min(step, self._list_share(template, inp, i))
+                cost += step
+        if not cost:
+            return 1.0
+        norm = max(inp.n, template.graph.max_units, 1)
+        return max(0.0, 1.0 - cost / 100.0 / norm)
+
+    def _list_share(self, template: Template, inp: Input, i: int) -> int:
+        """Least cost token ``i`` adds as part of a joined or fuzzy list value."""
+        for finder in template.lists:
+            if i in inp.joined_cover(finder):
+                return _JOIN_SHARE
+        for j in range(max(0, i - 2), i + 1):
+            if inp.tokens[j] not in self.fuzzy_gate and not inp.tokens[j].isdigit():
+                return _FUZZY_SPAN_SHARE
+        return inp.insert[i]
