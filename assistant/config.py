@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import tomllib
 
@@ -84,12 +84,10 @@ class ServiceSettings(BaseModel):
     )
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """All of Ting's settings. Environment variables override the file: TING_NLU__THRESHOLD."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     nlu: NluSettings = Field(default_factory=NluSettings, description="Intent recognition.")
     plugins: PluginSettings = Field(default_factory=PluginSettings, description="Plugins.")
@@ -109,18 +107,6 @@ class Settings(BaseSettings):
         default_factory=lambda: platformdirs.user_cache_path(APP_NAME),
         description="Where downloaded speech models are kept.",
     )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Values from the file arrive as init arguments; the environment wins over them.
-        return (env_settings, init_settings)
 
     def plugin_directory(self) -> Path:
         """The user plugin directory."""
@@ -151,6 +137,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(
             f"{config_path}: config file not found; create it or drop --config / TING_CONFIG"
         )
+    _merge(data, environment_overrides())
     data.update(overrides)
     if config_path.exists():
         data.setdefault("source", config_path)
@@ -158,6 +145,48 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, config_path)) from exc
+
+
+# Variables that are not settings keys: they name the file, the model or the plugin allow-list.
+_NOT_KEYS = frozenset({"CONFIG", "MODEL", "LOAD_PLUGINS"})
+
+
+def environment_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """TING_SECTION__KEY=value variables as nested settings data.
+
+    Values are parsed as JSON where they can be (numbers, booleans, lists), else kept as text.
+    """
+    environ = dict(os.environ) if environ is None else environ
+    data: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name[len(ENV_PREFIX) :] in _NOT_KEYS:
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
+        if not path:
+            continue
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        if isinstance(value, dict):
+            value = raw
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = value
+    return data
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Merge nested ``extra`` into ``base`` in place; extra wins."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
 
 
 def format_validation_error(
