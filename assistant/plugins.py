@@ -33,8 +33,9 @@ _LOGGER = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "ting"
 ALLOW_ENV = "TING_LOAD_PLUGINS"
 DISTRIBUTION = "ting"
-# The dialog needs yes / no / cancel / help, so the system skill loads whatever the allow-list says.
-ALWAYS_LOADED = frozenset({"system"})
+# Loaded whatever the allow-list says: the dialog needs the system skill (help, yes, no, cancel)
+# and skills find their mini-programs through the services plugin.
+ALWAYS_LOADED = frozenset({"system", "services"})
 
 Origin = Literal["bundled", "installed", "directory", "registered"]
 
