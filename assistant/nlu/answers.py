@@ -14,6 +14,7 @@ ANSWER_WORDS: frozenset[str] = frozenset(
         "i", "would", "like", "want", "make", "it", "give", "me", "get", "how", "about", "let",
         "us", "go", "with", "for", "is", "that", "take", "have", "in", "on", "at", "number",
         "to", "will", "do", "we", "try", "said", "say", "mean", "then", "instead", "one",
+        "from", "of", "change", "just",
     }
 )
 """Words around the value in an answer that cost as little as a filler word."""
