@@ -64,7 +64,9 @@ class Assistant:
         :param allow: only these plugin names (default: $TING_LOAD_PLUGINS, then the config).
         """
         settings = settings or load_settings(config)
-        allow_set = frozenset(allow) if allow is not None else allowed_plugins(settings.plugins.load)
+        allow_set = (
+            frozenset(allow) if allow is not None else allowed_plugins(settings.plugins.load)
+        )
         dirs = [*plugins_dirs, settings.plugin_directory()]
         registry = get_plugin_manager(
             installed=entry_points,
@@ -115,9 +117,7 @@ class Assistant:
             try:
                 config = skill.config_model.model_validate(section)
             except ValidationError as exc:
-                problem = format_validation_error(
-                    exc, self.settings.source, ("skills", skill.name)
-                )
+                problem = format_validation_error(exc, self.settings.source, ("skills", skill.name))
                 self.registry.fail(plugin_name, problem)
                 return
         loaded = LoadedSkill(
@@ -176,7 +176,9 @@ class Assistant:
         self._call_hook_safely("observe_turn", turn=turn)
         return turn
 
-    def recognise(self, text: str, intents: Iterable[str] | None = None) -> tuple[Match | None, float]:
+    def recognise(
+        self, text: str, intents: Iterable[str] | None = None
+    ) -> tuple[Match | None, float]:
         """(best match above the threshold or None, milliseconds spent)."""
         started = time.perf_counter()
         match = self.matcher.match(text, intents=set(intents) if intents is not None else None)
@@ -204,7 +206,9 @@ class Assistant:
             return Reply(text=f"Sorry, {exc}")
         except Exception:
             _LOGGER.exception("skill %s failed on %s", loaded.name, request.intent)
-            return Reply(text=f"Sorry, the {loaded.name} skill ran into a problem. Please try again.")
+            return Reply(
+                text=f"Sorry, the {loaded.name} skill ran into a problem. Please try again."
+            )
         if reply is None:
             return Reply(text=f"Sorry, the {loaded.name} skill could not handle that.")
         if not isinstance(reply, Reply):
@@ -247,4 +251,3 @@ def _describe(exc: Exception) -> str:
         loc = ".".join(str(part) for part in error["loc"])
         return f"invalid skill declaration: {loc}: {error['msg']}"
     return str(exc)
-

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-import tomllib
 
 from .errors import ConfigError
 
@@ -69,6 +68,9 @@ class SpeechSettings(BaseModel):
     voice: str | None = Field(None, description="Piper voice (.onnx path or package name).")
     endpoint_silence_ms: int = Field(
         600, ge=100, le=5000, description="Silence that ends an utterance, milliseconds."
+    )
+    threads: int = Field(
+        2, ge=1, le=64, description="CPU threads each recogniser may use (Whisper)."
     )
 
 

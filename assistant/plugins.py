@@ -156,10 +156,10 @@ def get_plugin_manager(
             version = getattr(module, "__version__", None)
             registry.add(module, PluginInfo(name, "directory", version, str(path)))
     for plugin in plugins:
-        name = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
-        name = str(name or type(plugin).__name__).rsplit(".", 1)[-1]
+        label = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
+        plugin_name = str(label or type(plugin).__name__).rsplit(".", 1)[-1]
         version = getattr(plugin, "__version__", None)
-        registry.add(plugin, PluginInfo(name, "registered", version, repr(plugin)))
+        registry.add(plugin, PluginInfo(plugin_name, "registered", version, repr(plugin)))
     return registry
 
 

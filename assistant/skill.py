@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-import tomllib
 
 from .errors import PluginError
 
@@ -58,7 +57,8 @@ class SlotSpec(BaseModel):
 
     type: SlotType = Field("list", description="list, number, duration, day or text.")
     list: str | None = Field(
-        None, description="For type list: the name of the skill's value list (default: the slot's name)."
+        None,
+        description="For type list: the name of the skill's value list (default: the slot's name).",
     )
     required: bool = Field(False, description="The intent cannot be handled without this slot.")
     prompt: str | None = Field(
@@ -154,9 +154,7 @@ class Skill(BaseModel):
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise PluginError(f"{path}: cannot read skill file: {exc}") from exc
         skill_data = dict(data.get("skill", {}))
-        intents = [
-            {"name": name, **body} for name, body in data.get("intents", {}).items()
-        ]
+        intents = [{"name": name, **body} for name, body in data.get("intents", {}).items()]
         own_lists = {name: {"values": values} for name, values in data.get("lists", {}).items()}
         skill_data.update(
             intents=intents,

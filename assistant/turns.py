@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_REPROMPTS", "NOT_UNDERSTOOD", "run_turn"]
 
-NOT_UNDERSTOOD = "Sorry, I didn't understand that. Say \"help\" to hear what I can do."
+NOT_UNDERSTOOD = 'Sorry, I didn\'t understand that. Say "help" to hear what I can do.'
 MAX_REPROMPTS = 2
 
 
@@ -118,7 +118,9 @@ def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:
         return _fill_or_call(assistant, text, session, filled, slots, nlu_ms)
     if match is not None:
         return _dispatch(assistant, text, session, match, nlu_ms)  # help, or a new request
-    return _reprompt(text, session, f"Sorry, I didn't catch that. {pending.question}", match, nlu_ms)
+    return _reprompt(
+        text, session, f"Sorry, I didn't catch that. {pending.question}", match, nlu_ms
+    )
 
 
 def _reprompt(
@@ -127,7 +129,9 @@ def _reprompt(
     session.reprompts += 1
     if session.reprompts > MAX_REPROMPTS:
         session.clear()
-        return _not_understood(text, session, nlu_ms, "Sorry, I still didn't get that. Let's start over.")
+        return _not_understood(
+            text, session, nlu_ms, "Sorry, I still didn't get that. Let's start over."
+        )
     return _not_understood(text, session, nlu_ms, question)
 
 

@@ -28,7 +28,9 @@ def whole_process(runs: int, env: dict[str, str]) -> list[float]:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "assistant", "say", UTTERANCE],
-            env=env, capture_output=True, check=False,
+            env=env,
+            capture_output=True,
+            check=False,
         )
         times.append(time.perf_counter() - started)
     return times
@@ -53,7 +55,11 @@ def phases(runs: int, env: dict[str, str]) -> list[tuple[float, ...]]:
     rows = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "-c", PHASES, UTTERANCE], env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", PHASES, UTTERANCE],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         rows.append(tuple(float(x) for x in out.split()))
     return rows
@@ -67,8 +73,10 @@ def main() -> None:
         env = {**os.environ, "XDG_CONFIG_HOME": home, "XDG_DATA_HOME": home, "XDG_CACHE_HOME": home}
         whole_process(2, env)  # warm the file cache and bytecode
         totals = whole_process(args.runs, env)
-        print(f"assistant say, start to reply: median {statistics.median(totals) * 1000:.0f} ms, "
-              f"p95 {_percentile(totals, 0.95) * 1000:.0f} ms over {args.runs} runs (target < 500 ms)")
+        print(
+            f"assistant say, start to reply: median {statistics.median(totals) * 1000:.0f} ms, "
+            f"p95 {_percentile(totals, 0.95) * 1000:.0f} ms over {args.runs} runs (target < 500 ms)"
+        )
         rows = phases(args.runs, env)
         for i, name in enumerate(("import", "load plugins + compile templates", "first reply")):
             values = [row[i] for row in rows]

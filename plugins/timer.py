@@ -36,8 +36,8 @@ def _store(data_dir: Path) -> sqlite3.Connection:
     data_dir.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(data_dir / "timers.sqlite3")
     db.execute(
-        "CREATE TABLE IF NOT EXISTS timers ("
-        "id INTEGER PRIMARY KEY, seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY,"
+        " seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL)"
     )
     return db
 
@@ -47,7 +47,8 @@ def add_timer(data_dir: Path, seconds: int, now: float | None = None) -> tuple[i
     now = time.time() if now is None else now
     with closing(_store(data_dir)) as db, db:
         cursor = db.execute(
-            "INSERT INTO timers (seconds, created, due) VALUES (?, ?, ?)", (seconds, now, now + seconds)
+            "INSERT INTO timers (seconds, created, due) VALUES (?, ?, ?)",
+            (seconds, now, now + seconds),
         )
         return int(cursor.lastrowid or 0), now + seconds
 

@@ -11,7 +11,9 @@ DEV_LABELS = SHARED / "audio" / "dev" / "labels.jsonl"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep tests away from the user's config, data, cache and installed plugin allow-list."""
     home = tmp_path_factory.mktemp("home")
     for var, sub in (

@@ -26,10 +26,22 @@ def test_dev_set_text_bars(assistant: Assistant, dev_labels: Path) -> None:
 
 # Phrasings that are not in the dev set: what a new user says.
 CASES = [
-    ("could you order me a cappuccino from luckin please", "coffee.order", {"drink": "cappuccino", "shop": "luckin"}),
-    ("i want three large lattes", "coffee.order", {"drink": "latte", "size": "large", "quantity": 3}),
+    (
+        "could you order me a cappuccino from luckin please",
+        "coffee.order",
+        {"drink": "cappuccino", "shop": "luckin"},
+    ),
+    (
+        "i want three large lattes",
+        "coffee.order",
+        {"drink": "latte", "size": "large", "quantity": 3},
+    ),
     ("can i get an espresso", "coffee.order", {"drink": "espresso"}),
-    ("one flat white from starbucks", "coffee.order", {"drink": "flat white", "shop": "starbucks", "quantity": 1}),
+    (
+        "one flat white from starbucks",
+        "coffee.order",
+        {"drink": "flat white", "shop": "starbucks", "quantity": 1},
+    ),
     ("um get me a hot chocolate", "coffee.order", {"drink": "hot chocolate"}),
     ("order a coffee", "coffee.order", {}),
     ("please show me my vouchers", "coupons.list", {}),
@@ -44,9 +56,17 @@ CASES = [
     ("track my package from jd logistics", "parcel.track", {"carrier": "jd logistics"}),
     ("has my e m s package arrived", "parcel.track", {"carrier": "ems"}),
     ("what is the weather like in shanghai", "weather.forecast", {"city": "shanghai"}),
-    ("is it going to rain in london on friday", "weather.forecast", {"city": "london", "day": "friday"}),
+    (
+        "is it going to rain in london on friday",
+        "weather.forecast",
+        {"city": "london", "day": "friday"},
+    ),
     ("weather tomorrow", "weather.forecast", {"day": "tomorrow"}),
-    ("how's the weather in new york today", "weather.forecast", {"city": "new york", "day": "today"}),
+    (
+        "how's the weather in new york today",
+        "weather.forecast",
+        {"city": "new york", "day": "today"},
+    ),
     ("give me a travel guide for tokyo", "travel.guide", {"city": "tokyo"}),
     ("what should we do in paris", "travel.guide", {"city": "paris"}),
     ("things to see in xi'an", "travel.guide", {"city": "xian"}),
@@ -56,7 +76,11 @@ CASES = [
     ("timer for two hours", "timer.set", {"duration": 7200}),
     ("search for a mini program that sells flowers", "miniprogram.search", {"query": "flowers"}),
     ("find me an app for train tickets", "miniprogram.search", {"query": "train tickets"}),
-    ("are there any mini programs for food delivery", "miniprogram.search", {"query": "food delivery"}),
+    (
+        "are there any mini programs for food delivery",
+        "miniprogram.search",
+        {"query": "food delivery"},
+    ),
     ("open the s f express mini program", "miniprogram.open", {"app": "sf express"}),
     ("launch meituan", "miniprogram.open", {"app": "meituan"}),
     ("take me to didi", "miniprogram.open", {"app": "didi"}),
@@ -68,7 +92,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "intent", "slots"), CASES, ids=[c[0] for c in CASES])
-def test_new_phrasings(assistant: Assistant, text: str, intent: str, slots: dict[str, object]) -> None:
+def test_new_phrasings(
+    assistant: Assistant, text: str, intent: str, slots: dict[str, object]
+) -> None:
     match = assistant.matcher.match(text)
     assert match is not None, f"{text!r} was rejected"
     assert (match.intent, match.slots) == (intent, slots)
@@ -96,10 +122,18 @@ def test_out_of_domain_is_rejected(assistant: Assistant, text: str) -> None:
 @pytest.mark.parametrize(
     ("heard", "intent", "slots"),
     [
-        ("order a large latte from Starbucks.", "coffee.order", {"drink": "latte", "size": "large", "shop": "starbucks"}),
+        (
+            "order a large latte from Starbucks.",
+            "coffee.order",
+            {"drink": "latte", "size": "large", "shop": "starbucks"},
+        ),
         ("Use my McDonald's coupon.", "coupons.redeem", {"merchant": "mcdonalds"}),
         ("When is the next bus number 42?", "transit.next_bus", {"line": 42}),
-        ("Order an orange juice from Luckin'.", "coffee.order", {"drink": "orange juice", "shop": "luckin"}),
+        (
+            "Order an orange juice from Luckin'.",
+            "coffee.order",
+            {"drink": "orange juice", "shop": "luckin"},
+        ),
         ("I'd like two cap your chinos.", "coffee.order", {"drink": "cappuccino", "quantity": 2}),
         ("Set a timer for 5 minutes.", "timer.set", {"duration": 300}),
         ("what coupons do i have for kfc", "coupons.list", {"merchant": "kfc"}),

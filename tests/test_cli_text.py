@@ -13,7 +13,9 @@ import pytest
 EXPECTED_KEYS = {"text", "intent", "slots", "confidence", "skill", "reply"}
 
 
-def run(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "assistant", *args]
     return subprocess.run(
         command,

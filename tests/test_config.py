@@ -70,7 +70,9 @@ def test_bad_config_names_file_key_and_problem(tmp_path: Path, text: str, expect
 
 def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TING_NLU__THRESHOLD", "high")
-    with pytest.raises(ConfigError, match="environment variable TING_NLU__THRESHOLD: nlu.threshold"):
+    with pytest.raises(
+        ConfigError, match="environment variable TING_NLU__THRESHOLD: nlu.threshold"
+    ):
         load_settings()
 
 

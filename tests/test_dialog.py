@@ -158,7 +158,8 @@ def test_help_lists_what_loaded_skills_can_do(assistant: Assistant) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "the cat sat on the mat", "你好，帮我点咖啡", "\x00\x01\x02\xff", "x" * 10_000]
+    "text",
+    ["", "   ", "the cat sat on the mat", "你好，帮我点咖啡", "\x00\x01\x02\xff", "x" * 10_000],
 )
 def test_input_that_means_nothing_is_not_understood(assistant: Assistant, text: str) -> None:
     turn = assistant.handle(text)

@@ -16,7 +16,7 @@ SPEC_INTENTS = {
     "system.help", "system.cancel", "system.confirm", "system.deny",
 }  # fmt: skip
 
-GOOD_PLUGIN = '''
+GOOD_PLUGIN = """
 from assistant import Reply, Skill, hookimpl
 
 __version__ = "1.2.3"
@@ -34,7 +34,7 @@ def register_skills(register):
 def handle_intent(request, context):
     if request.intent == "echo.say":
         return Reply(text=str(request.slots["words"]))
-'''
+"""
 
 
 def settings(tmp_path: Path) -> Settings:
@@ -67,7 +67,7 @@ def test_hooks_are_all_known(tmp_path: Path) -> None:
 
 
 def test_plugin_directory_files_and_packages_load(tmp_path: Path) -> None:
-    repeat = GOOD_PLUGIN.replace('"echo', '"repeat').replace("== \"repeat.say", "== \"repeat.say")
+    repeat = GOOD_PLUGIN.replace('"echo', '"repeat').replace('== "repeat.say', '== "repeat.say')
     folder = make_dir(tmp_path, **{"echo.py": GOOD_PLUGIN, "echopkg/__init__.py": repeat})
     assistant = Assistant.create(settings(tmp_path), plugins_dirs=[folder], entry_points=False)
     assert assistant.skills["echo"].origin == "directory"
@@ -145,7 +145,15 @@ def test_broken_plugins_are_reported_by_name_and_skipped(tmp_path: Path) -> None
     folder = make_dir(tmp_path, **BROKEN, **{"echo.py": GOOD_PLUGIN})
     assistant = Assistant.create(settings(tmp_path), plugins_dirs=[folder])
     failures = "\n".join(assistant.failures)
-    for name in ("importfails", "raises", "badname", "badtemplate", "stealer", "wronghook", "notaskill"):
+    for name in (
+        "importfails",
+        "raises",
+        "badname",
+        "badtemplate",
+        "stealer",
+        "wronghook",
+        "notaskill",
+    ):
         assert f"plugin {name!r} skipped" in failures, name
     assert "not_a_module_anywhere" in failures
     assert "boom" in failures
@@ -160,7 +168,11 @@ def test_broken_plugins_are_reported_by_name_and_skipped(tmp_path: Path) -> None
 def test_failing_handler_gets_an_apology_and_the_assistant_goes_on(tmp_path: Path) -> None:
     folder = make_dir(
         tmp_path,
-        **{"echo.py": GOOD_PLUGIN.replace("return Reply(text=str(request.slots[\"words\"]))", "raise ValueError('oops')")},
+        **{
+            "echo.py": GOOD_PLUGIN.replace(
+                'return Reply(text=str(request.slots["words"]))', "raise ValueError('oops')"
+            )
+        },
     )
     assistant = Assistant.create(settings(tmp_path), plugins_dirs=[folder], entry_points=False)
     turn = assistant.handle("echo anything")

@@ -26,11 +26,15 @@ def _summary(loaded: LoadedSkill, source: str | None) -> dict[str, object]:
     }
 
 
-@click.group(cls=LazyGroup, lazy={"check": "assistant.cli.skillcheck:check"}, invoke_without_command=True)
+@click.group(
+    cls=LazyGroup, lazy={"check": "assistant.cli.skillcheck:check"}, invoke_without_command=True
+)
 @json_option
 @assistant_options
 @click.pass_context
-def skills(ctx: click.Context, as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]) -> None:
+def skills(
+    ctx: click.Context, as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]
+) -> None:
     """List loaded skills: name, version, where from, intents."""
     ctx.obj = {"config_path": config_path, "plugins_dirs": plugins_dirs}
     if ctx.invoked_subcommand is not None:
@@ -78,4 +82,4 @@ def show(obj: dict[str, object], name: str, as_json: bool) -> None:
             if values is not None:
                 click.echo(f"      values: {', '.join(values.values)}")
         for example in intent.examples:
-            click.echo(f"    e.g. \"{example}\"")
+            click.echo(f'    e.g. "{example}"')

@@ -22,7 +22,9 @@ def turn_json(turn: Turn) -> dict[str, object]:
 @click.argument("text", nargs=-1, required=True)
 @json_option
 @assistant_options
-def say(text: tuple[str, ...], as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]) -> None:
+def say(
+    text: tuple[str, ...], as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]
+) -> None:
     """Say TEXT to the assistant and print its reply (exit 1 if it did not understand)."""
     with make_assistant(config_path, plugins_dirs) as assistant:
         turn = assistant.handle(" ".join(text))
