@@ -18,7 +18,6 @@ __all__ = ["ENV_PREFIX", "PluginSpec", "build_assistant", "bundled_skill_names",
 ENV_PREFIX = "TING_"
 _GROUP = "ting"
 _DISTRIBUTION = "ting"
-_SYSTEM = "system"
 
 #: A skill to load: a plugin object (module, class or instance), an entry-point name in the
 #: ``ting`` group, or a folder of plugins (loaded like ``--plugins-dir``).
@@ -45,10 +44,12 @@ def build_assistant(
     data_dir: Path,
     config: Mapping[str, Mapping[str, Any]] | None = None,
     settings: Mapping[str, Any] | None = None,
-    system: bool = True,
     strict: bool = True,
 ) -> Assistant:
-    """An assistant that loads exactly the given skills.
+    """An assistant that loads exactly the given skills, and the plugins Ting always loads.
+
+    Ting always loads its ``system`` skill (help, yes, no, cancel: the dialog needs them), so
+    do not pass it here.
 
     :param plugins: plugin objects (a skill module, a plugin class or instance), entry-point
         names of installed skills (``"coffee"``), or :class:`~pathlib.Path` folders of plugins.
@@ -56,8 +57,6 @@ def build_assistant(
         inside it, so nothing the user installed there is loaded.
     :param config: skill config sections by skill name, as in ``[skills.NAME]``.
     :param settings: other settings (``{"nlu": {"threshold": 0.7}}``).
-    :param system: also load the bundled ``system`` skill (yes, no, cancel, help), which the
-        dialog needs for confirmations.
     :param strict: raise :class:`~assistant.errors.PluginError` when a plugin was skipped,
         instead of carrying on without it.
 
@@ -89,8 +88,6 @@ def build_assistant(
             objects.append(plugin)
     available = {ep.name for ep in entry_points(group=_GROUP)}
     given = {_plugin_name(p) for p in objects} | _folder_names(folders)
-    if system and _SYSTEM in available and _SYSTEM not in given:
-        wanted.add(_SYSTEM)
     missing = sorted(wanted - available)
     if missing:
         known = ", ".join(sorted(available)) or "none"

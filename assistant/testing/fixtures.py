@@ -38,7 +38,6 @@ class AssistantFactory:
         *plugins: PluginSpec,
         config: Mapping[str, Mapping[str, Any]] | None = None,
         settings: Mapping[str, Any] | None = None,
-        system: bool = True,
         strict: bool = True,
         data_dir: Path | None = None,
     ) -> Assistant:
@@ -52,7 +51,6 @@ class AssistantFactory:
             data_dir=data_dir or self.data_dir,
             config=config,
             settings=settings,
-            system=system,
             strict=strict,
         )
         self.built.append(assistant)
@@ -80,7 +78,7 @@ def ting_assistant_factory(
 
     ``TING_*`` environment variables are removed for the test, no config file is read, and the
     user plugin directory is an empty folder, so only the skills named are loaded (and the
-    bundled ``system`` skill, for yes / no / cancel / help, unless ``system=False``).
+    plugins Ting always loads, such as the ``system`` skill for yes / no / cancel / help).
     """
     for name in clean_environ():
         monkeypatch.delenv(name)
