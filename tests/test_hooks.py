@@ -141,7 +141,9 @@ def test_hook_handle_intent(make: Callable[..., Assistant]) -> None:
     assert lamp.requests == []  # not called until the required slot is filled
     turn = assistant.handle("off", session)
     assert turn.reply == "Lamp off (1)." and turn.skill == "lamp"
-    assert lamp.requests[-1] == IntentRequest(intent="lamp.switch", slots={"state": "off"}, text="off")
+    assert lamp.requests[-1] == IntentRequest(
+        intent="lamp.switch", slots={"state": "off"}, text="off"
+    )
     context = lamp.contexts[-1]
     assert context.skill.name == "lamp"
     assert context.data_dir == assistant.settings.data_dir / "skills" / "lamp"
@@ -172,7 +174,9 @@ def test_hook_handle_intent_failures_become_replies(make: Callable[..., Assistan
     assert "ran into a problem" in turn.reply and "bulb" not in turn.reply
 
 
-def test_hook_assistant_startup(make: Callable[..., Assistant], caplog: pytest.LogCaptureFixture) -> None:
+def test_hook_assistant_startup(
+    make: Callable[..., Assistant], caplog: pytest.LogCaptureFixture
+) -> None:
     seen: list[tuple[Assistant, set[str]]] = []
 
     class Watcher:
@@ -245,6 +249,10 @@ def test_hook_observe_turn(make: Callable[..., Assistant]) -> None:
     first = assistant.handle("turn the lamp on", session)
     second = assistant.handle("the cat sat on the mat", session)
     assert turns == [first, second]
-    assert (turns[0].intent, turns[0].skill, turns[0].reply) == ("lamp.switch", "lamp", "Lamp on (1).")
+    assert (turns[0].intent, turns[0].skill, turns[0].reply) == (
+        "lamp.switch",
+        "lamp",
+        "Lamp on (1).",
+    )
     assert turns[1].intent is None and not turns[1].understood
     assert all(t.total_ms >= t.nlu_ms >= 0 for t in turns)

@@ -91,8 +91,15 @@ def test_loads_from_a_plugin_directory(generated: Path, tmp_path: Path) -> None:
 
 def test_say_with_plugins_dir(generated: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "assistant", "say", "--plugins-dir", str(generated / "src"),
-         "greet mary jane two times"],
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "say",
+            "--plugins-dir",
+            str(generated / "src"),
+            "greet mary jane two times",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

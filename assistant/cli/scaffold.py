@@ -17,7 +17,7 @@ __all__ = ["create_skill_package", "new_skill", "validate_name"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_PYPROJECT = '''\
+_PYPROJECT = """\
 [build-system]
 requires = ["setuptools>=64"]
 build-backend = "setuptools.build_meta"
@@ -46,9 +46,9 @@ $package = ["*.toml"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["src"]
-'''
+"""
 
-_SKILL_TOML = '''\
+_SKILL_TOML = """\
 # What the $name skill understands. The template syntax is described in Ting's
 # docs/templates.md; `assistant skills show $name` lists what was loaded.
 
@@ -76,7 +76,7 @@ templates = [
 [intents."$name.greet".slots]
 friend = { required = true, prompt = "Who should I greet?" }
 times = { type = "number" }
-'''
+"""
 
 _MODULE = '''\
 """The $name skill for Ting: greets your friends by name."""
@@ -191,7 +191,7 @@ def test_installed_under_its_entry_point(ting_assistant_factory: AssistantFactor
     assert assistant.skills["$name"].origin == "installed"
 '''
 
-_README = '''\
+_README = """\
 # $dist
 
 A skill for [Ting](https://pypi.org/project/ting/), the offline voice assistant: it greets
@@ -219,7 +219,7 @@ In Ting's config file (`assistant --help` shows where it is):
 greeting = "Howdy"
 max_times = 3
 ```
-'''
+"""
 
 _FILES = {
     "pyproject.toml": _PYPROJECT,

@@ -15,7 +15,7 @@ from .assertions import (
     assert_slots,
 )
 from .conversation import Conversation, speech_runner
-from .factory import build_assistant, bundled_skill_names
+from .factory import build_assistant, bundled_plugin_names
 from .fixtures import (
     AssistantFactory,
     ting_assistant,
@@ -36,7 +36,7 @@ __all__ = [
     "assert_reply_contains",
     "assert_slots",
     "build_assistant",
-    "bundled_skill_names",
+    "bundled_plugin_names",
     "speech_runner",
     "ting_assistant",
     "ting_assistant_factory",

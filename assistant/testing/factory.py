@@ -13,7 +13,13 @@ from ..errors import PluginError
 if TYPE_CHECKING:
     from ..assistant import Assistant
 
-__all__ = ["ENV_PREFIX", "PluginSpec", "build_assistant", "bundled_skill_names", "clean_environ"]
+__all__ = [
+    "ENV_PREFIX",
+    "PluginSpec",
+    "build_assistant",
+    "bundled_plugin_names",
+    "ting_environ_names",
+]
 
 ENV_PREFIX = "TING_"
 _GROUP = "ting"
@@ -24,8 +30,8 @@ _DISTRIBUTION = "ting"
 PluginSpec = object
 
 
-def bundled_skill_names() -> list[str]:
-    """Entry-point names of the skills that ship with Ting itself."""
+def bundled_plugin_names() -> list[str]:
+    """Entry-point names of the plugins that ship with Ting itself (its skills and more)."""
     names = []
     for ep in entry_points(group=_GROUP):
         dist = getattr(ep, "dist", None)
@@ -34,7 +40,7 @@ def bundled_skill_names() -> list[str]:
     return sorted(set(names))
 
 
-def clean_environ() -> list[str]:
+def ting_environ_names() -> list[str]:
     """Names of the ``TING_*`` environment variables that would leak into a test's settings."""
     return sorted(name for name in os.environ if name.startswith(ENV_PREFIX))
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .conversation import Conversation
-from .factory import PluginSpec, build_assistant, bundled_skill_names, clean_environ
+from .factory import PluginSpec, build_assistant, bundled_plugin_names, ting_environ_names
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -80,7 +80,7 @@ def ting_assistant_factory(
     user plugin directory is an empty folder, so only the skills named are loaded (and the
     plugins Ting always loads, such as the ``system`` skill for yes / no / cancel / help).
     """
-    for name in clean_environ():
+    for name in ting_environ_names():
         monkeypatch.delenv(name)
     factory = AssistantFactory(ting_data_dir)
     yield factory
@@ -89,8 +89,8 @@ def ting_assistant_factory(
 
 @pytest.fixture
 def ting_plugins() -> Sequence[PluginSpec]:
-    """The skills ``ting_assistant`` loads: all bundled ones. Override it in your conftest."""
-    return bundled_skill_names()
+    """What ``ting_assistant`` loads: every bundled plugin. Override it in your conftest."""
+    return bundled_plugin_names()
 
 
 @pytest.fixture
