@@ -1,21 +1,88 @@
-"""The miniprogram skill."""
+"""The miniprogram skill: searches the mini-program directory and opens a mini program."""
 
 from __future__ import annotations
 
-from assistant import IntentRequest, Reply, SkillContext, hookimpl
+from collections.abc import Callable
+
+from assistant import IntentRequest, Reply, ServiceError, SkillContext, hookimpl
+from assistant.services.skillkit import (
+    apology,
+    directory_of,
+    set_open_app,
+    what_it_offers,
+)
 
 from .vocab import load_skill
 
+__all__ = ["handle_intent", "register_skills"]
+
 __version__ = "0.1.0"
+
+# What to say next, by an action the opened mini program offers.
+_TRY = {
+    "order_drink": "order a latte",
+    "list_coupons": "show my coupons",
+    "next_bus": "when is the next bus number forty two",
+    "track_parcels": "where is my package",
+    "forecast": "what's the weather tomorrow",
+    "guide": "show me a travel guide for chengdu",
+}
 
 
 @hookimpl
-def register_skills(register):  # type: ignore[no-untyped-def]
+def register_skills(register: Callable[..., None]) -> None:
     register(load_skill("miniprogram"))
 
 
 @hookimpl
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
-    if not request.intent.startswith("miniprogram."):
-        return None
-    return Reply(text="Sorry, this skill has no service to answer yet.")
+    try:
+        if request.intent == "miniprogram.search":
+            return _search(request, context)
+        if request.intent == "miniprogram.open":
+            return _open(request, context)
+    except ServiceError as exc:
+        return apology(exc)
+    return None
+
+
+def _search(request: IntentRequest, context: SkillContext) -> Reply:
+    query = str(request.slots["query"])
+    hits = directory_of(context).search(query, limit=3)
+    data = {"query": query, "results": [hit.as_dict() for hit in hits]}
+    if not hits:
+        return Reply(
+            text=f"I found no mini program for {query}.",
+            service="directory",
+            action="search",
+            data=data,
+        )
+    best = hits[0].manifest
+    others = [hit.manifest.name for hit in hits[1:]]
+    text = f"The best match is {best.name}: {best.description}"
+    if others:
+        text += f" Also: {', '.join(others)}."
+    text += f' Say "open {best.id.replace("_", " ")}" to use it.'
+    return Reply(text=text, service="directory", action="search", data=data)
+
+
+def _open(request: IntentRequest, context: SkillContext) -> Reply:
+    name = str(request.slots["app"])
+    manifest = directory_of(context).resolve(name)
+    if manifest is None:
+        return Reply(text=f"Sorry, I could not find a mini program called {name}.")
+    set_open_app(context, manifest.id)
+    text = f"{manifest.name} is open. {manifest.description} You can {what_it_offers(manifest)}."
+    hint = next((_TRY[a.name] for a in manifest.actions if a.name in _TRY), None)
+    if hint:
+        text += f' Try "{hint}".'
+    return Reply(
+        text=text,
+        service=manifest.id,
+        action="open",
+        data={
+            "id": manifest.id,
+            "name": manifest.name,
+            "actions": [a.name for a in manifest.actions],
+        },
+    )

@@ -69,7 +69,9 @@ class Action(BaseModel):
     model_config = _FROZEN
 
     name: str = Field(description="Action name, lower_case, e.g. order_drink.", pattern=_ID)
-    description: str = Field(description="One line saying what the action does.", min_length=1)
+    description: str = Field(
+        description="One line starting with a verb: 'Order drinks for pickup'.", min_length=1
+    )
     parameters: dict[str, Parameter] = Field(
         default_factory=dict, description="Parameters by name."
     )
