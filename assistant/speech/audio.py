@@ -98,6 +98,11 @@ def load_audio(path: str | Path, rate: int = SAMPLE_RATE) -> Audio:
     if samples is None or (len(samples) == 0 and kind not in ("WAV", "FLAC")):
         try:
             samples, native_rate = _read_av(path)
+        except ImportError as exc:
+            raise AudioError(
+                f"{path}: reading {kind or 'this format'} needs PyAV; pip install av, "
+                "or convert the file to WAV or FLAC"
+            ) from exc
         except Exception as exc:  # PyAV raises FFmpegError subclasses and ValueError
             _LOGGER.debug("%s: PyAV cannot decode it (%s)", path, exc)
             raise _decode_error(path, kind, head, first_error or str(exc)) from exc
