@@ -127,13 +127,15 @@ def _skip_or_raise(reason: str, exc: Exception) -> None:
 
 
 def _as_turns(result: object) -> list[Turn]:
-    """Turns from what the pipeline returned: turns, or results that carry a ``turn``."""
+    """Turns from what the pipeline returned: turns, or utterances that carry a ``turn``."""
     from ..messages import Turn
 
     items: Iterable[object] = [result] if isinstance(result, Turn) else result  # type: ignore[assignment]
     turns = []
     for item in items:
         turn = item if isinstance(item, Turn) else getattr(item, "turn", None)
+        if turn is None and hasattr(item, "turn"):
+            continue  # heard but not answered (no wake phrase)
         if not isinstance(turn, Turn):
             raise TypeError(f"the speech pipeline returned {type(item).__name__}, not a Turn")
         turns.append(turn)
