@@ -75,8 +75,9 @@ class Catalog:
         self.problems.append(str(exc))
 
     def add_from_plugins(self, manager: pluggy.PluginManager) -> None:
-        """Call every plugin's register_services; a bad contribution skips only that service."""
-        for impl in reversed(manager.hook.register_services.get_hookimpls()):
+        """Call every plugin's register_services in the order plugins were loaded (bundled ones
+        first, so a later plugin cannot take over their ids); a bad contribution skips only it."""
+        for impl in manager.hook.register_services.get_hookimpls():
             source = f"plugin {impl.plugin_name!r}"
             try:
                 impl.function(register=self._register_callback(source))
