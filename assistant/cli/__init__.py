@@ -21,7 +21,7 @@ COMMANDS = {
     "new-skill": "assistant.cli.scaffold:new_skill",
     "run": "assistant.cli.speech:run",
     "transcribe": "assistant.cli.speech:transcribe",
-    "devices": "assistant.cli.speech:devices",
+    "devices": "assistant.cli.devices:devices",
     "models": "assistant.cli.models:models",
     "services": "assistant.cli.services:services",
 }

@@ -7,6 +7,7 @@ import logging
 import os
 import tomllib
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -34,7 +35,7 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-CATALOG_PATH = Path(__file__).resolve().parents[2] / "models" / "catalog.toml"
+CATALOG_PATH = Path(str(resources.files("ting_models").joinpath("catalog.toml")))
 INSTALL_RECORD = ".ting-install.json"
 MODEL_ENV = "TING_MODEL"
 
