@@ -111,10 +111,10 @@ def test_resent_confirmation_never_orders_twice(ting_assistant_factory: Any) -> 
 _KILLED_SCRIPT = textwrap.dedent(
     """
     import json, sys, time
-    from assistant import Assistant, Settings
+    from assistant import Assistant, load_settings
     import ting_skills.coffee as coffee
 
-    assistant = Assistant.create(Settings(), entry_points=False, plugins=[coffee])
+    assistant = Assistant.create(load_settings(), entry_points=False, plugins=[coffee])
     invoker = assistant.services.invoker
     call = invoker.call
 
