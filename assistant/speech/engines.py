@@ -1,0 +1,225 @@
+"""Speech recognisers: what every engine provides, and the registry that names them."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+import pluggy
+
+from ..errors import ConfigError, PluginError
+
+if TYPE_CHECKING:
+    from ..config import Settings, SpeechSettings
+    from .audio import Audio
+
+__all__ = [
+    "BUILTIN_PLUGIN",
+    "CURRENT_SETTINGS",
+    "EngineFactory",
+    "EngineRegistry",
+    "Hints",
+    "Partial",
+    "Recognizer",
+    "Transcript",
+    "Word",
+    "engine_registry",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+BUILTIN_PLUGIN = "ting-speech-engines"
+"""Plugin name under which the bundled engines (vosk, whisper) are registered."""
+
+CURRENT_SETTINGS: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(
+    "ting_settings", default=None
+)
+"""The full settings while a factory runs (engines get ``settings.speech``; a bundled engine
+also needs the cache folder to find its model)."""
+
+_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word with its timing in the audio (seconds) and confidence (0..1)."""
+
+    word: str
+    start: float
+    end: float
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """The words heard so far in an utterance that has not ended."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """What a recogniser heard in one utterance or file."""
+
+    text: str
+    words: tuple[Word, ...] = ()
+    confidence: float = 0.0
+    duration: float = 0.0
+    engine: str = ""
+    source: str = field(default="", compare=False)  # "grammar" or "free" for Vosk
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form (for `assistant transcribe --json`)."""
+        return {
+            "text": self.text,
+            "confidence": round(self.confidence, 4),
+            "duration": round(self.duration, 3),
+            "engine": self.engine,
+            "words": [
+                {
+                    "word": w.word,
+                    "start": round(w.start, 3),
+                    "end": round(w.end, 3),
+                    "confidence": round(w.confidence, 4),
+                }
+                for w in self.words
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What the loaded skills can tell a recogniser about the words it will hear.
+
+    :ivar grammar: sentences a grammar-capable engine may decode against (Vosk); ``[unk]``
+        stands for any out-of-grammar word.
+    :ivar prompt: text that primes a sequence-to-sequence engine (Whisper's initial prompt).
+    :ivar hotwords: words to favour while decoding (Whisper's hotwords).
+    """
+
+    grammar: tuple[str, ...] = ()
+    prompt: str | None = None
+    hotwords: str | None = None
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """A loaded speech model that turns 16-bit-ready float32 mono audio into text.
+
+    Streaming engines return partial transcripts from :meth:`accept`; the others buffer the
+    audio and decode it in :meth:`result`. Both reset after :meth:`result`.
+    """
+
+    name: str
+    rate: int
+    streaming: bool
+
+    def configure(self, hints: Hints | None) -> None:
+        """Use (or, with None, stop using) the skills' vocabulary."""
+
+    def accept(self, chunk: np.ndarray) -> Partial | None:
+        """Feed float32 samples at :attr:`rate`; a new partial transcript, if any."""
+
+    def result(self) -> Transcript:
+        """End the utterance: the final transcript of everything accepted since the last one."""
+
+    def reset(self) -> None:
+        """Drop the audio accepted so far."""
+
+    def transcribe(self, audio: Audio, *, words: bool = True) -> Transcript:
+        """Recognise a whole recording (any number of utterances) in one go."""
+
+    def close(self) -> None:
+        """Release the model."""
+
+
+EngineFactory = Callable[[str | None, "SpeechSettings"], Recognizer]
+"""``(model, settings) -> Recognizer``: ``model`` is a catalog name, a path or None."""
+
+
+@dataclass
+class EngineRegistry:
+    """Engines by name, each with the plugin that registered it."""
+
+    factories: dict[str, EngineFactory] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: object, factory: object, plugin: str) -> None:
+        """Validate and add one engine; a name taken by another plugin is refused."""
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise PluginError(
+                f"plugin {plugin!r} registered an engine named {name!r}; use a lower-case name "
+                "such as 'vosk'"
+            )
+        if not callable(factory):
+            raise PluginError(
+                f"plugin {plugin!r} registered engine {name!r} without a callable factory"
+            )
+        if name in self.factories:
+            raise PluginError(
+                f"engine {name!r} is registered by both plugin {self.owners[name]!r} and "
+                f"plugin {plugin!r}; uninstall or disable one of them"
+            )
+        self.factories[name] = factory  # type: ignore[assignment]
+        self.owners[name] = plugin
+
+    @property
+    def names(self) -> list[str]:
+        """Registered engine names, sorted."""
+        return sorted(self.factories)
+
+    def create(self, name: str, model: str | None, settings: Settings) -> Recognizer:
+        """Load engine ``name`` with ``model``; an unknown name is a ConfigError."""
+        factory = self.factories.get(name)
+        if factory is None:
+            known = ", ".join(self.names) or "none"
+            raise ConfigError(
+                f"unknown speech engine {name!r}; use --engine with one of: {known}"
+            )
+        _LOGGER.debug("loading engine %s (model %s)", name, model)
+        token = CURRENT_SETTINGS.set(settings)
+        try:
+            return factory(model, settings.speech)
+        finally:
+            CURRENT_SETTINGS.reset(token)
+
+
+def engine_registry(plugin_manager: pluggy.PluginManager) -> EngineRegistry:
+    """Collect every ``register_engines`` contribution, the bundled engines included.
+
+    The bundled engines module is registered into ``plugin_manager`` if it is not there yet.
+    """
+    from . import builtin_engines
+
+    if not plugin_manager.is_registered(builtin_engines) and not plugin_manager.has_plugin(
+        BUILTIN_PLUGIN
+    ):
+        plugin_manager.register(builtin_engines, name=BUILTIN_PLUGIN)
+    registry = EngineRegistry()
+    for impl in reversed(plugin_manager.hook.register_engines.get_hookimpls()):
+        collected: list[tuple[object, object]] = []
+
+        def register(name: object, factory: object, _into: list[tuple[object, object]] = collected
+                     ) -> None:
+            _into.append((name, factory))
+
+        impl.function(register=register)
+        for name, factory in collected:
+            registry.add(name, factory, impl.plugin_name)
+    return registry
+
+
+def pcm16(samples: np.ndarray) -> bytes:
+    """Float samples in [-1, 1] as little-endian 16-bit PCM bytes."""
+    clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    return (clipped * 32767.0).astype("<i2").tobytes()
+
+
+def join_words(words: Sequence[Word]) -> str:
+    """The text of a word sequence."""
+    return " ".join(w.word for w in words)
