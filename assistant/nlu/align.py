@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .costs import MISSING_SLOT_COST, insert_costs, word_cost
+from .costs import FILLER_COST, MISSING_SLOT_COST, insert_costs, word_cost
 from .graph import Graph
 from .slots import Finder, ListFinder, Span
 
@@ -82,9 +82,10 @@ def align(
 ) -> Alignment | None:
     """The best alignment whose cost stays within ``budget``, or None.
 
-    Without ``tolerant`` only exact words (plural forms and digits included) and exact slot
-    values are allowed; with it, input words may be skipped, template words and slots left
-    out, and words read fuzzily, each at a cost. States are visited in topological order and,
+    Without ``tolerant`` only exact words (plural forms, digits and swapped articles
+    included), exact slot values, and skipped filler words and articles are allowed; with it,
+    any input word may be skipped, template words and slots left out, and words read
+    fuzzily, each at a cost. States are visited in topological order and,
     within a state, positions in increasing order, so every cell is final when it is read.
     """
     n, tokens, insert = inp.n, inp.tokens, inp.insert
@@ -106,14 +107,13 @@ def align(
         if column is None:
             continue
         eps_s, words_s, slots_s = graph.eps[s], graph.words[s], graph.slots[s]
-        positions = range(min(column), n + 1) if tolerant else sorted(column)
-        for i in positions:
+        for i in range(min(column), n + 1):
             cell = column.get(i)  # type: ignore[assignment]
             if cell is None:
                 continue
             key, cost, lit, text, units, tslots, _ = cell
             here: _Back = (i, s, None)
-            if tolerant and i < n:
+            if i < n and (tolerant or insert[i] <= FILLER_COST):
                 new = cost + insert[i]
                 if new <= budget:
                     old = column.get(i + 1)
@@ -130,7 +130,7 @@ def align(
                         new = cost + step
                         key = new * _K - (lit + 1) * 1000 + text
                         put(t, i + 1, (key, new, lit + 1, text, units + 1, tslots, here))
-                if tolerant and cost + delete <= budget:
+                if (tolerant or delete <= FILLER_COST) and cost + delete <= budget:
                     new = cost + delete
                     put(t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1, tslots,
                                here))

@@ -28,6 +28,7 @@ _NOT_ANCHORS = ARTICLES | FILLERS | {
     "will", "from", "with", "at", "be", "are", "am", "us", "let", "not", "that", "this",
     "there", "what", "how", "we",
 }
+_SKIPPABLE = ARTICLES | FILLERS
 _DIGIT_WORDS = {
     str(value): word for word in NUMBER_WORDS if (value := parse_number([word])) is not None
 }
@@ -51,8 +52,11 @@ class Template:
     graph: Graph
     finders: dict[str, Finder]
     required: tuple[frozenset[str], ...]
+    """Word groups every sentence holds a word of (with their plural forms)."""
+    strict: tuple[frozenset[str], ...]
+    """The required groups without articles and fillers, which the exact walk may skip."""
     literals: frozenset[str]
-    vocabulary: frozenset[str]
+    vocabularies: tuple[frozenset[str], ...]
     lists: tuple[ListFinder, ...]
     has_text: bool
     numeric: bool
@@ -65,8 +69,8 @@ class Catalog:
         self.templates: list[Template] = []
         self.intents: dict[str, tuple[Skill, IntentSpec, dict[str, Finder]]] = {}
         self.anchors: dict[str, set[int]] = {}
-        words: set[str] = set()
         literals: set[str] = set()
+        self._values = _ValueIndex()
         for skill in skills:
             lists = {name: ListFinder(values) for name, values in skill.lists.items()}
             for intent in skill.intents:
@@ -88,9 +92,10 @@ class Catalog:
                     tree = parse_template(
                         text, rules=skill.rules, slots=intent.slots.keys(), where=where
                     )
-                    template = self._add(skill.name, intent.name, tree, finders)
-                    words |= template.vocabulary
-                    literals |= template.literals
+                    literals |= self._add(skill.name, intent.name, tree, finders).literals
+        words = set(literals)
+        for finder in {id(f): f for f in self._all_finders()}.values():
+            words |= finder.words()
         self.words = frozenset(words)
         """Every word a template or slot value can produce."""
         self.fuzzy_gate = self.words | ARTICLES | FILLERS
@@ -101,12 +106,11 @@ class Catalog:
         graph = compile_graph(tree)
         used = {name for edges in graph.slots for name, _ in edges}
         literals = frozenset(literal_words(tree))
-        vocabulary = set(literals)
-        for name in used:
-            finder = finders[name]
-            vocabulary.update(finder.words())
-            if isinstance(finder, ListFinder):
-                vocabulary.update(finder.joined)
+        required = tuple(
+            frozenset(form for word in group for form in (word, *singulars(word)))
+            for group in dict.fromkeys(required_words(tree))
+        )
+        used_finders = list({id(finders[name]): finders[name] for name in sorted(used)}.values())
         template = Template(
             order=len(self.templates),
             skill=skill,
@@ -114,25 +118,30 @@ class Catalog:
             tree=tree,
             graph=graph,
             finders={name: finders[name] for name in used},
-            required=tuple(
-                frozenset(form for word in group for form in (word, *singulars(word)))
-                for group in dict.fromkeys(required_words(tree))
-            ),
+            required=required,
+            strict=tuple(group for group in required if not group & _SKIPPABLE),
             literals=literals,
-            vocabulary=frozenset(vocabulary),
-            lists=tuple(f for f in (finders[n] for n in sorted(used)) if isinstance(f, ListFinder)),
+            vocabularies=(literals, *(finder.words() for finder in used_finders)),
+            lists=tuple(f for f in used_finders if isinstance(f, ListFinder)),
             has_text=any(finders[name] is TEXT for name in used),
             numeric=any(finders[name] in (NUMBER, DURATION) for name in used),
         )
         self.templates.append(template)
         anchors = {word for word in literals if word not in _NOT_ANCHORS} or set(literals)
         for name in used:
-            anchors.update(finders[name].words())
+            finder = finders[name]
+            if isinstance(finder, ListFinder):
+                self._values.add(finder, template.order)
+            else:
+                anchors.update(finder.words() - _NOT_ANCHORS)
         if template.numeric:
             anchors.add(_DIGIT_KEY)
         for word in anchors:
             self.anchors.setdefault(word, set()).add(template.order)
         return template
+
+    def _all_finders(self) -> list[Finder]:
+        return [f for _, _, finders in self.intents.values() for f in finders.values()]
 
     def variants(self, tokens: Sequence[str]) -> set[str]:
         """The input tokens with their singular forms and digits spelt out."""
@@ -144,10 +153,11 @@ class Catalog:
         return out
 
     def candidates(
-        self, tokens: Sequence[str], variants: set[str], intents: Collection[str] | None
+        self, inp: Input, variants: set[str], intents: Collection[str] | None
     ) -> list[Template]:
-        """Templates sharing an anchor word, a slot word or a near spelling with the input."""
-        found: set[int] = set()
+        """Templates sharing an anchor word, a slot value or a near spelling with the input."""
+        tokens = inp.tokens
+        found = self._values.users(inp)
         for token in variants:
             hits = self.anchors.get(_DIGIT_KEY if token.isdigit() else token)
             if hits:
@@ -192,14 +202,16 @@ class Catalog:
             if not group & variants and not any(group & self.near(t) for t in inp.tokens):
                 cost += ARTICLE_COST
         if not template.has_text:
-            vocabulary = template.vocabulary
+            vocabularies = template.vocabularies
             for i, token in enumerate(inp.tokens):
                 step = inp.insert[i]
-                if step <= FILLER_COST or token in vocabulary:
+                if step <= FILLER_COST or any(token in v for v in vocabularies):
                     continue
-                if token.isdigit() and (template.numeric or _DIGIT_WORDS.get(token) in vocabulary):
+                if token.isdigit() and (
+                    template.numeric or _DIGIT_WORDS.get(token) in template.literals
+                ):
                     continue
-                if any(singular in vocabulary for singular in singulars(token)):
+                if any(s in v for s in singulars(token) for v in vocabularies):
                     continue
                 if step > FUZZY_WORD_COST and self.near(token) & template.literals:
                     step = FUZZY_WORD_COST
@@ -220,3 +232,45 @@ class Catalog:
             if inp.tokens[j] not in self.fuzzy_gate and not inp.tokens[j].isdigit():
                 return _FUZZY_SPAN_SHARE
         return inp.insert[i]
+
+
+class _ValueIndex:
+    """First tokens and joined spellings of every list's spoken forms, and who uses each list.
+
+    A template whose list value is spoken becomes a candidate even when none of its literal
+    words is ("a medium mocha" for "[order] [a] [{size}] {drink}"); a value counts when the
+    list finds it exactly, plural, split or joined.
+    """
+
+    def __init__(self) -> None:
+        self.starts: dict[str, set[int]] = {}
+        self.finders: dict[int, ListFinder] = {}
+        self.templates: dict[int, set[int]] = {}
+
+    def add(self, finder: ListFinder, order: int) -> None:
+        key = id(finder)
+        if key not in self.finders:
+            self.finders[key] = finder
+            self.templates[key] = set()
+            for form in finder.forms:
+                self.starts.setdefault(form.split(" ", 1)[0], set()).add(key)
+                self.starts.setdefault(form.replace(" ", ""), set()).add(key)
+        self.templates[key].add(order)
+
+    def users(self, inp: Input) -> set[int]:
+        """Templates whose list values the input speaks."""
+        tokens = inp.tokens
+        keys: set[int] = set()
+        for start in range(inp.n):
+            joined = ""
+            for token in tokens[start : start + 3]:
+                joined += token
+                for form in (joined, *singulars(joined)):
+                    hit = self.starts.get(form)
+                    if hit:
+                        keys |= hit
+        found: set[int] = set()
+        for key in keys:
+            if inp.joined_cover(self.finders[key]):
+                found |= self.templates[key]
+        return found

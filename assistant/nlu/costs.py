@@ -89,10 +89,10 @@ def word_cost(token: str, word: str, tolerant: bool) -> int | None:
         return PLURAL_COST
     if token.isdigit() and token.isascii() and parse_number([word]) == int(token):
         return PLURAL_COST
-    if not tolerant:
-        return None
     if token in ARTICLES and word in ARTICLES:
         return ARTICLE_COST
+    if not tolerant:
+        return None
     if len(word) >= 3 and len(token) >= 3 and token.isalpha() and word.isalpha():
         score = fuzz.ratio(token, word, score_cutoff=FUZZY_CUTOFF)
         if score:

@@ -93,13 +93,13 @@ class Matcher:
             return None
         catalog = self._catalog
         variants = catalog.variants(tokens)
-        candidates = catalog.candidates(tokens, variants, intents)
+        inp = Input(tokens, catalog.fuzzy_gate)
+        candidates = catalog.candidates(inp, variants, intents)
         if not candidates:
             return None
-        inp = Input(tokens, catalog.fuzzy_gate)
         best: _Best | None = None
         for template in candidates:
-            if all(group & variants for group in template.required):
+            if all(group & variants for group in template.strict):
                 best = self._try(template, inp, None, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return best[1]

@@ -37,6 +37,7 @@ FILLER_PAIRS: frozenset[tuple[str, str]] = frozenset(
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _NON_WORD = re.compile(r"[^\w']+|_+")
+_PLAIN = re.compile(r"[a-z0-9 ]*")
 _WHOLE = {
     "can't": "can not",
     "cannot": "can not",
@@ -65,6 +66,8 @@ def normalize(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _normalize(text: str) -> tuple[str, ...]:
+    if _PLAIN.fullmatch(text):
+        return tuple(text.split())
     text = unicodedata.normalize("NFKC", text).lower().translate(_APOSTROPHES)
     tokens: list[str] = []
     for raw in _NON_WORD.split(text):

@@ -5,7 +5,7 @@ Costs are in hundredths of a word edit: 0 is an exact value, 100 is as bad as a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
@@ -50,8 +50,8 @@ class Finder(Protocol):
         """Every value starting at ``start``; ``tolerant`` allows fuzzy values."""
         ...
 
-    def words(self) -> Iterable[str]:
-        """Every word a value of this kind can be spoken with."""
+    def words(self) -> frozenset[str]:
+        """Every word a value of this kind can be spoken with (list values also joined)."""
         ...
 
 
@@ -86,10 +86,11 @@ class ListFinder:
             self.tokens.update(tokens)
             forms.append(" ".join(tokens))
         self.forms: tuple[str, ...] = tuple(forms)
+        self.vocabulary = frozenset(self.tokens | set(self.joined))
         self._fuzzy_keys = list(self.joined)
 
-    def words(self) -> Iterable[str]:
-        return self.tokens
+    def words(self) -> frozenset[str]:
+        return self.vocabulary
 
     def spans(
         self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
@@ -164,7 +165,7 @@ class _Offer(Protocol):
 class _NumberFinder:
     """Cardinals 0..999 in words, or digits."""
 
-    def words(self) -> Iterable[str]:
+    def words(self) -> frozenset[str]:
         return NUMBER_WORDS
 
     def spans(
@@ -189,8 +190,10 @@ class _DurationFinder:
 
     _STARTS = NUMBER_STARTS | {"an", "half", "quarter"}
 
-    def words(self) -> Iterable[str]:
-        return NUMBER_WORDS | DURATION_WORDS
+    _WORDS = NUMBER_WORDS | DURATION_WORDS
+
+    def words(self) -> frozenset[str]:
+        return self._WORDS
 
     def spans(
         self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
@@ -209,7 +212,7 @@ class _DurationFinder:
 class _DayFinder:
     """today, tomorrow, weekdays."""
 
-    def words(self) -> Iterable[str]:
+    def words(self) -> frozenset[str]:
         return DAY_WORDS
 
     def spans(
@@ -226,8 +229,8 @@ class _DayFinder:
 class _TextFinder:
     """One or more free words, without filler words and articles at the edges."""
 
-    def words(self) -> Iterable[str]:
-        return ()
+    def words(self) -> frozenset[str]:
+        return frozenset()
 
     def spans(
         self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
