@@ -2,48 +2,68 @@
 
 from __future__ import annotations
 
-from .assistant import Assistant
-from .config import Settings, load_settings
-from .dialog import Session
-from .errors import (
-    AssistantError,
-    AudioError,
-    ConfigError,
-    DeviceError,
-    ModelError,
-    PluginError,
-    ServiceError,
-    TemplateError,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .hookspecs import hookimpl
-from .messages import IntentRequest, Reply, Turn
-from .skill import IntentSpec, Skill, SlotList, SlotSpec
-from .skillcontext import LoadedSkill, SkillContext
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+    from .config import Settings, load_settings
+    from .dialog import Session
+    from .errors import (
+        AssistantError,
+        AudioError,
+        ConfigError,
+        DeviceError,
+        ModelError,
+        PluginError,
+        ServiceError,
+        TemplateError,
+    )
+    from .messages import IntentRequest, Reply, Turn
+    from .skill import IntentSpec, Skill, SlotList, SlotSpec
+    from .skillcontext import LoadedSkill, SkillContext
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Assistant",
-    "AssistantError",
-    "AudioError",
-    "ConfigError",
-    "DeviceError",
-    "IntentRequest",
-    "IntentSpec",
-    "LoadedSkill",
-    "ModelError",
-    "PluginError",
-    "Reply",
-    "ServiceError",
-    "Session",
-    "Settings",
-    "Skill",
-    "SkillContext",
-    "SlotList",
-    "SlotSpec",
-    "TemplateError",
-    "Turn",
-    "__version__",
-    "hookimpl",
-    "load_settings",
-]
+# Public names and the modules they live in; imported on first use so that importing
+# `assistant` (as every plugin and the pytest plugin do) stays cheap.
+_EXPORTS = {
+    "Assistant": "assistant",
+    "Settings": "config",
+    "load_settings": "config",
+    "Session": "dialog",
+    "AssistantError": "errors",
+    "AudioError": "errors",
+    "ConfigError": "errors",
+    "DeviceError": "errors",
+    "ModelError": "errors",
+    "PluginError": "errors",
+    "ServiceError": "errors",
+    "TemplateError": "errors",
+    "IntentRequest": "messages",
+    "Reply": "messages",
+    "Turn": "messages",
+    "IntentSpec": "skill",
+    "Skill": "skill",
+    "SlotList": "skill",
+    "SlotSpec": "skill",
+    "LoadedSkill": "skillcontext",
+    "SkillContext": "skillcontext",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__", "hookimpl"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
