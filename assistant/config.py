@@ -36,7 +36,7 @@ class NluSettings(BaseModel):
     model_config = _SECTION
 
     threshold: float = Field(
-        0.5, ge=0.0, le=1.0, description="Matches below this confidence are rejected."
+        0.65, ge=0.0, le=1.0, description="Matches below this confidence are rejected."
     )
 
 

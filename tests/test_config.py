@@ -18,7 +18,7 @@ def write(path: Path, text: str) -> Path:
 
 def test_defaults_when_no_file_exists() -> None:
     settings = load_settings()
-    assert settings.nlu.threshold == 0.5
+    assert settings.nlu.threshold == 0.65
     assert settings.speech.engine == "vosk"
     assert not default_config_path().exists()
 

@@ -122,7 +122,7 @@ def test_environment_is_isolated(
         def test_env(ting_assistant_factory):
             assistant = ting_assistant_factory(paint_skill)
             assert "paint" in assistant.skills
-            assert assistant.settings.nlu.threshold == 0.5
+            assert assistant.settings.nlu.threshold == 0.65
         """
     )
     skill_project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
