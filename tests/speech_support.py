@@ -71,6 +71,7 @@ def concatenate(parts: list[Path | np.ndarray], name: str) -> tuple[Path, list[t
         pieces.append(samples)
         position += len(samples)
     out = _speech_dir() / name
+    out.parent.mkdir(parents=True, exist_ok=True)
     soundfile.write(out, np.concatenate(pieces), SAMPLE_RATE, subtype="PCM_16")
     return out, spans
 

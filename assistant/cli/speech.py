@@ -1,0 +1,167 @@
+"""`assistant run`, `assistant transcribe` and `assistant devices`: speech in and out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..assistant import Assistant
+from ..config import Settings
+from ..errors import AssistantError
+from ..speech.engines import Recognizer, engine_registry
+from .common import assistant_options, echo_json, json_option, make_assistant, settings_from
+from .devices import devices
+
+__all__ = ["devices", "load_recognizer", "run", "transcribe"]
+
+engine_option = click.option(
+    "--engine", help="Recognition engine: vosk (default) or whisper, or a plugin's engine."
+)
+model_option = click.option(
+    "--model", help="Model catalog name or path (default: from the environment or config)."
+)
+
+
+def load_recognizer(
+    assistant: Assistant, engine: str | None, model: str | None, settings: Settings
+) -> Recognizer:
+    """The engine named on the command line or in the config, with its model loaded."""
+    registry = engine_registry(assistant.plugin_manager)
+    return registry.create(engine or settings.speech.engine, model, settings)
+
+
+def _pipeline_parts(assistant: Assistant, wake: bool, phrase: str | None):  # type: ignore[no-untyped-def]
+    from ..speech.understand import Understanding
+    from ..speech.wake import WakeSpotter
+
+    spotter = WakeSpotter(phrase or assistant.settings.speech.wake_phrase) if wake else None
+    return Understanding.from_assistant(assistant), spotter
+
+
+def _speaker(speak: bool, speak_to: Path | None, settings: Settings):  # type: ignore[no-untyped-def]
+    if not speak and speak_to is None:
+        return None
+    from ..speech.tts import Speaker, load_voice
+
+    return Speaker(load_voice(settings.speech.voice), wav=speak_to)
+
+
+def _show(heard_dict: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        echo_json(heard_dict)
+        return
+    where = f"{heard_dict['file']} " if heard_dict.get("file") else ""
+    span = f"[{where}{heard_dict['start']:.2f}-{heard_dict['end']:.2f} s]"  # type: ignore[str-format]
+    if not heard_dict["woke"]:
+        click.secho(f"{span} (no wake phrase) {heard_dict['heard']}", dim=True)
+        return
+    click.echo(f"{span} you: {heard_dict['text'] or heard_dict['heard']}")
+    intent = heard_dict["intent"] or "not understood"
+    click.echo(f"  ting: {heard_dict['reply']}  ({intent}, {heard_dict['latency_ms']} ms)")
+
+
+@click.command()
+@engine_option
+@model_option
+@click.option("--device", help="Microphone name or index (see `assistant devices`).")
+@click.option("--wake/--no-wake", default=None,
+              help="Wait for the wake phrase (default: on for the microphone, off for files).")
+@click.option("--wake-phrase", help="The wake phrase (default: speech.wake_phrase, 'hey ting').")
+@click.option("--speak/--no-speak", default=None,
+              help="Speak replies (default: on for the microphone, off for files).")
+@click.option("--speak-to", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write spoken replies to this WAV file instead of the speaker.")
+@click.option("--audio", "audio_paths", multiple=True,
+              type=click.Path(path_type=Path), help="Run on audio files or folders (repeatable).")
+@json_option
+@assistant_options
+def run(
+    engine: str | None, model: str | None, device: str | None, wake: bool | None,
+    wake_phrase: str | None, speak: bool | None, speak_to: Path | None,
+    audio_paths: tuple[Path, ...], as_json: bool, config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
+) -> None:
+    """Listen and answer: the microphone by default, or recorded files with --audio."""
+    from ..speech.audio import audio_files
+    from ..speech.pipeline import Pipeline
+    from ..speech.sources import FileSource, MicrophoneSource
+
+    settings = settings_from(config_path)
+    files = audio_files(audio_paths) if audio_paths else []
+    live = not files
+    use_wake = (settings.speech.wake if live else False) if wake is None else wake
+    use_speech = (settings.speech.speak if live else False) if speak is None else speak
+    with make_assistant(config_path, plugins_dirs, quiet=as_json) as assistant:
+        understanding, spotter = _pipeline_parts(assistant, use_wake, wake_phrase)
+        speaker = _speaker(use_speech, speak_to, settings)
+        recognizer = load_recognizer(assistant, engine, model, settings)
+        partial = None if as_json or not live else _show_partial
+        pipeline = Pipeline(
+            assistant, recognizer, understanding=understanding, wake=spotter, speaker=speaker,
+            silence_ms=settings.speech.endpoint_silence_ms, on_partial=partial,
+        )
+        count = 0
+        if not live:
+            for path in files:
+                pipeline.session = assistant.new_session()
+                for heard in pipeline.run(FileSource(path), name=str(path)):
+                    _show(heard.to_dict(), as_json)
+                    count += 1
+            sys.exit(0 if count else 1)
+        source = MicrophoneSource(device or settings.speech.device)
+        if not as_json:
+            hint = f"say \"{spotter.phrase}\" and a command" if spotter else "speak a command"
+            click.echo(f"Listening ({recognizer.name}); {hint}. Ctrl-C to stop.", err=True)
+        try:
+            for heard in pipeline.run(source):
+                if not as_json:
+                    click.echo("\r\033[K", nl=False, err=True)
+                _show(heard.to_dict(), as_json)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            source.close()
+        if not as_json:
+            click.echo("\nBye.", err=True)
+
+
+def _show_partial(text: str) -> None:
+    click.echo(f"\r\033[K… {text[-70:]}", nl=False, err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@engine_option
+@model_option
+@json_option
+@assistant_options
+def transcribe(
+    paths: tuple[Path, ...], engine: str | None, model: str | None, as_json: bool,
+    config_path: Path | None, plugins_dirs: tuple[Path, ...],
+) -> None:
+    """Print what the recogniser hears in audio files, with word timings and confidences."""
+    from ..speech.audio import audio_files, load_audio
+
+    settings = settings_from(config_path)
+    files = audio_files(paths)
+    with make_assistant(config_path, plugins_dirs, quiet=True) as assistant:
+        recognizer = load_recognizer(assistant, engine, model, settings)
+        heard_any = False
+        for path in files:
+            try:
+                transcript = recognizer.transcribe(load_audio(path))
+            except AssistantError as exc:
+                if len(files) == 1:
+                    raise
+                click.echo(f"error: {exc}", err=True)
+                continue
+            heard_any = heard_any or bool(transcript.text)
+            if as_json:
+                echo_json({"file": str(path), **transcript.to_dict()})
+                continue
+            click.echo(f"{path}: {transcript.text}")
+            for w in transcript.words:
+                click.echo(f"  {w.start:7.2f} {w.end:7.2f}  {w.confidence:4.2f}  {w.word}")
+    sys.exit(0 if heard_any else 1)

@@ -1,0 +1,223 @@
+"""From audio to replies: source → endpointer → recogniser → wake phrase → assistant.
+
+The same loop serves a microphone and a file. Each utterance the endpointer cuts out is
+recognised (streaming engines hear it as it is spoken and show partial transcripts), checked
+for the wake phrase, repaired for the matcher and answered within one dialog session.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .engines import Recognizer, Transcript
+from .vad import Endpointer, Segment
+
+if TYPE_CHECKING:
+    from ..assistant import Assistant
+    from ..dialog import Session
+    from ..messages import Turn
+    from .sources import AudioSource
+    from .tts import Speaker
+    from .understand import Understanding
+    from .wake import WakeSpotter
+
+__all__ = ["AWAKE_SECONDS", "Heard", "Pipeline"]
+
+_LOGGER = logging.getLogger(__name__)
+
+AWAKE_SECONDS = 8.0
+"""After the wake phrase alone, a command within this many seconds needs no wake phrase."""
+
+_PREROLL_S = 0.6  # audio kept before speech starts, so a streaming engine hears its onset
+WAKE_REPLY = "Yes?"
+
+
+@dataclass
+class Heard:
+    """One utterance: where it was, what was heard and what came of it."""
+
+    start: float
+    end: float
+    transcript: Transcript
+    text: str
+    turn: Turn | None = None
+    woke: bool = True
+    latency_ms: float = 0.0
+    processing_ms: float = 0.0
+    file: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reply(self) -> str | None:
+        """What the assistant answered (None when the utterance was ignored)."""
+        if self.turn is not None:
+            return self.turn.reply
+        return WAKE_REPLY if self.woke and self.extra.get("wake_only") else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """One line of `assistant run --json`."""
+        turn = self.turn
+        return {
+            "file": self.file,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "heard": self.transcript.text,
+            "text": self.text,
+            "woke": self.woke,
+            "intent": turn.intent if turn else None,
+            "slots": dict(turn.slots) if turn else {},
+            "confidence": turn.confidence if turn else 0.0,
+            "reply": self.reply,
+            "expecting": turn.expecting if turn else None,
+            "latency_ms": round(self.latency_ms, 1),
+            "processing_ms": round(self.processing_ms, 1),
+        }
+
+
+class Pipeline:
+    """Listens to audio sources and answers each utterance.
+
+    :param assistant: answers the text of each utterance.
+    :param recognizer: any registered engine, already loaded.
+    :param understanding: hints for the recogniser and transcript repair (None: plain text).
+    :param wake: the wake-phrase spotter, or None to answer every utterance.
+    :param speaker: speaks replies, or None.
+    :param on_partial: called with each partial transcript of a streaming engine.
+    """
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        recognizer: Recognizer,
+        *,
+        understanding: Understanding | None = None,
+        wake: WakeSpotter | None = None,
+        speaker: Speaker | None = None,
+        silence_ms: int = 600,
+        on_partial: Callable[[str], None] | None = None,
+        session: Session | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.recognizer = recognizer
+        self.understanding = understanding
+        self.wake = wake
+        self.speaker = speaker
+        self.silence_ms = silence_ms
+        self.on_partial = on_partial
+        self.session = session if session is not None else assistant.new_session()
+        self._awake_until = -1.0
+        if understanding is not None:
+            recognizer.configure(understanding.hints())
+
+    def run(self, source: AudioSource, *, name: str | None = None) -> Iterator[Heard]:
+        """Yield each utterance of ``source`` as it is answered, until the source ends."""
+        endpointer = Endpointer(source.rate, silence_ms=self.silence_ms)
+        streaming = self.recognizer.streaming and source.rate == self.recognizer.rate
+        preroll: deque[np.ndarray] = deque()
+        preroll_samples = int(_PREROLL_S * source.rate)
+        live = _is_live(source)
+        skip = 0  # microphone samples captured while a reply was spoken
+        self.recognizer.reset()
+        for chunk in source.chunks():
+            if skip > 0:
+                skip -= len(chunk)
+                continue
+            was_speaking = endpointer.in_speech
+            segments = endpointer.feed(chunk)
+            if streaming:
+                self._stream(chunk, was_speaking or bool(segments), endpointer, preroll,
+                             preroll_samples)
+            for segment in segments:
+                heard = self._finish(segment, endpointer.position, streaming, name)
+                if heard is not None:
+                    yield heard
+                    spoken = self._speak(heard, source.rate)
+                    skip = spoken if live else 0
+                    preroll.clear()
+        last = endpointer.flush()
+        if last is not None:
+            heard = self._finish(last, endpointer.position, streaming, name)
+            if heard is not None:
+                yield heard
+                self._speak(heard, source.rate)
+
+    def _stream(self, chunk: np.ndarray, active: bool, endpointer: Endpointer,
+                preroll: deque[np.ndarray], limit: int) -> None:
+        if endpointer.in_speech and not active:  # speech just started: hear its onset too
+            for early in preroll:
+                self.recognizer.accept(early)
+            preroll.clear()
+        if endpointer.in_speech or active:
+            partial = self.recognizer.accept(chunk)
+            if partial is not None and partial.text and self.on_partial is not None:
+                self.on_partial(partial.text)
+            return
+        preroll.append(chunk)
+        while preroll and sum(len(c) for c in preroll) > limit:
+            preroll.popleft()
+
+    def _finish(self, segment: Segment, position: float, streaming: bool,
+                name: str | None) -> Heard | None:
+        started = time.perf_counter()
+        if streaming:
+            transcript = self.recognizer.result()
+        else:
+            transcript = self.recognizer.transcribe(segment.audio, words=False)
+        if not transcript.text.strip():
+            _LOGGER.debug("%.2f-%.2f s: nothing recognised", segment.start, segment.end)
+            return None
+        heard = self._answer(segment, transcript)
+        heard.file = name
+        heard.processing_ms = (time.perf_counter() - started) * 1000
+        heard.latency_ms = max(0.0, position - segment.end) * 1000 + heard.processing_ms
+        return heard
+
+    def _answer(self, segment: Segment, transcript: Transcript) -> Heard:
+        text = transcript.text
+        woke = True
+        wake_only = False
+        expecting = self.session.expecting is not None
+        if self.wake is not None and not expecting and segment.start > self._awake_until:
+            spotted = self.wake.check(text)
+            woke, text = spotted.woke, spotted.command
+            wake_only = woke and not text
+        heard = Heard(segment.start, segment.end, transcript, text, woke=woke)
+        if not woke:
+            return heard
+        if wake_only:
+            heard.extra["wake_only"] = True
+            self._awake_until = segment.end + AWAKE_SECONDS
+            return heard
+        if self.understanding is not None:
+            text = self.understanding.prepare(text)
+        heard.text = text
+        heard.turn = self.assistant.handle(text, self.session)
+        self._awake_until = -1.0
+        return heard
+
+    def _speak(self, heard: Heard, rate: int) -> int:
+        """Say the reply; the samples the microphone captured meanwhile are to be skipped."""
+        reply = heard.reply
+        if self.speaker is None or not reply:
+            return 0
+        started = time.perf_counter()
+        try:
+            self.speaker.say(reply)
+        except Exception:
+            _LOGGER.exception("speaking the reply failed")
+            return 0
+        return int((time.perf_counter() - started) * rate)
+
+
+def _is_live(source: AudioSource) -> bool:
+    """True for a microphone, which keeps capturing while a reply is spoken."""
+    from .sources import MicrophoneSource
+
+    return isinstance(source, MicrophoneSource)
