@@ -79,7 +79,7 @@ class ServiceDirectory:
         self.invoker = invoker or Invoker(store, timeout=timeout, retries=retries)
         self.names = NameIndex()
         for manifest in manifests:
-            self.names.add(manifest.id, (manifest.id, manifest.name, *manifest.aliases))
+            self.names.add(manifest.id, (manifest.name, *manifest.aliases), exact=(manifest.id,))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -117,10 +117,13 @@ class ServiceDirectory:
     ) -> list[SearchHit]:
         """Best matches for a query: names (tolerant of misrecognition) and full text."""
         scores: dict[str, tuple[float, bool]] = {}
-        for service_id, score in self.names.lookup(query, limit=limit):
+        text_hits, complete = self.index.search(
+            query, category=category, capability=capability, limit=limit
+        )
+        # Names are looked up exactly and by sound; fuzzily only when the words found nothing.
+        for service_id, score in self.names.lookup(query, limit=limit, fuzzy=not complete):
             if self._fits(service_id, category, capability):
                 scores[service_id] = (score, True)
-        text_hits = self.index.search(query, category=category, capability=capability, limit=limit)
         if text_hits:
             best = max(score for _, score in text_hits) or 1.0
             for service_id, score in text_hits:

@@ -18,15 +18,20 @@ __all__ = ["INDEX_FILE", "SearchIndex", "manifests_hash"]
 _LOGGER = logging.getLogger(__name__)
 
 INDEX_FILE = "directory.sqlite3"
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
 # bm25 column weights: id, name, aliases, keywords, description, actions
 _WEIGHTS = (8.0, 10.0, 8.0, 5.0, 1.0, 2.0)
+_COMMON_MIN, _COMMON_SHARE = 100, 50  # a term is common in > max(100, 2% of) services
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = frozenset(
     "a an and any app apps are can do does find for from i in is it me mini miniprogram "
-    "miniprograms my of on or program programs search service services sell sells some that "
-    "the there to want which with".split()
+    "miniprograms my of on or please program programs search service services sell sells some "
+    "that the there to want which with".split()
 )
+
+
+def _quoted(terms: list[str]) -> list[str]:
+    return [f'"{term}"' for term in terms]
 
 
 def manifests_hash(manifests: Sequence[ServiceManifest]) -> str:
@@ -55,6 +60,9 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self.rebuilt = self._sync(manifests)
+        with self._lock:
+            rows = self._db.execute("SELECT rowid, id FROM services").fetchall()
+        self._ids: dict[int, str] = {int(rowid): str(sid) for rowid, sid in rows}
 
     def close(self) -> None:
         """Close the database."""
@@ -100,6 +108,11 @@ class SearchIndex:
             "CREATE VIRTUAL TABLE services_fts USING fts5(id, name, aliases, keywords, "
             "description, actions, tokenize = 'porter unicode61')"
         )
+        weights = ", ".join(str(w) for w in _WEIGHTS)
+        db.execute(
+            "INSERT INTO services_fts (services_fts, rank) VALUES ('rank', ?)",
+            (f"bm25({weights})",),
+        )
         for rowid, m in enumerate(sorted(manifests, key=lambda m: m.id), start=1):
             db.execute(
                 "INSERT INTO services VALUES (?, ?, ?, ?)",
@@ -130,31 +143,51 @@ class SearchIndex:
         category: str | None = None,
         capability: str | None = None,
         limit: int = 10,
-    ) -> list[tuple[str, float]]:
-        """(service id, bm25 score: higher is better) for the query, best first."""
+    ) -> tuple[list[tuple[str, float]], bool]:
+        """((service id, bm25 score: higher is better) best first, whether some service holds
+        every word of the query). Services with all the words are looked for first, which
+        keeps common words from making every query rank thousands of rows."""
         terms = query_terms(query)
         if not terms:
-            return []
-        match = " OR ".join(f'"{term}"' for term in terms)
-        sql = (
-            "SELECT s.id, bm25(services_fts, ?, ?, ?, ?, ?, ?) AS rank FROM services_fts "
-            "JOIN services s ON s.rowid = services_fts.rowid WHERE services_fts MATCH ?"
-        )
-        args: list[object] = [*_WEIGHTS, match]
+            return [], False
+        found = self._match(" AND ".join(_quoted(terms)), category, capability, limit)
+        complete = bool(found)
+        if not found and len(terms) > 1:
+            rare = " OR ".join(_quoted(self._rare(terms)))
+            found = self._match(rare, category, capability, limit)
+        ranked = sorted(found.items(), key=lambda item: -item[1])[:limit]
+        return [(self._ids[rowid], score) for rowid, score in ranked], complete
+
+    def _rare(self, terms: list[str]) -> list[str]:
+        """The terms that few services hold (the rarest one if all are common): ranking every
+        service that says "shop" costs more than it tells."""
+        counts = {}
+        with self._lock:
+            for term in terms:
+                row = self._db.execute(
+                    "SELECT count(*) FROM services_fts WHERE services_fts MATCH ?", _quoted([term])
+                ).fetchone()
+                counts[term] = int(row[0])
+        common = max(_COMMON_MIN, len(self._ids) // _COMMON_SHARE)
+        rare = [term for term in terms if counts[term] <= common]
+        return rare or [min(terms, key=lambda term: counts[term])]
+
+    def _match(
+        self, expression: str, category: str | None, capability: str | None, limit: int
+    ) -> dict[int, float]:
+        sql = "SELECT rowid, rank FROM services_fts WHERE services_fts MATCH ?"
+        args: list[object] = [expression]
         if category is not None:
-            sql += " AND s.category = ?"
+            sql += " AND rowid IN (SELECT rowid FROM services WHERE category = ?)"
             args.append(category)
         if capability is not None:
-            sql += (
-                " AND EXISTS (SELECT 1 FROM capabilities c WHERE c.action = ? "
-                "AND c.service_rowid = s.rowid)"
-            )
+            sql += " AND rowid IN (SELECT service_rowid FROM capabilities WHERE action = ?)"
             args.append(capability)
         sql += " ORDER BY rank LIMIT ?"
         args.append(limit)
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [(str(service_id), -float(rank)) for service_id, rank in rows]
+        return {int(rowid): -float(rank) for rowid, rank in rows}
 
     def filter(self, *, category: str | None = None, capability: str | None = None) -> list[str]:
         """Ids of the services in a category and/or offering an action, sorted."""

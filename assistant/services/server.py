@@ -99,6 +99,7 @@ class ServiceServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: ServiceServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # a reply is headers then body: don't wait for an ACK
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         _LOGGER.info("%s %s", self.address_string(), format % args)
