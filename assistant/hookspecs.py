@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -53,12 +53,17 @@ def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None
 
 
 @hookspec
-def register_services(register: Callable[[Any], None]) -> None:
+def register_services(register: Callable[..., None]) -> None:
     """Contribute mini-program services to the service directory.
 
     :param register: call it with a service manifest (a
-        :class:`~assistant.services.manifest.ServiceManifest` or a dict of one) and,
-        for in-process services, ``handlers=`` a mapping of action name to callable.
+        :class:`~assistant.services.manifest.ServiceManifest` or a dict of one) and, for an
+        in-process service (no ``base_url``), ``handlers=`` a mapping of every action name to
+        a callable ``(args: dict, context: CallContext) -> dict``
+        (:class:`~assistant.services.invoke.CallContext`: the store, the time, the
+        idempotency key and, for an action with side effects, the open transaction to
+        write in). A manifest that is invalid, repeats an id another source declared, or
+        whose handlers do not match its actions is skipped with a warning naming the plugin.
     :return: nothing.
     """
 
