@@ -15,6 +15,7 @@ from .graph import Graph, compile_graph, required_words
 from .normalize import ARTICLES, FILLERS, singulars
 from .numbers import NUMBER_WORDS, parse_number
 from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
+from .spelling import letter_of
 from .templates import Node, literal_words, parse_template
 
 __all__ = ["Catalog", "Template"]
@@ -228,7 +229,7 @@ class Catalog:
         for finder in template.lists:
             if i in inp.joined_cover(finder):
                 return _JOIN_SHARE
-        for j in range(max(0, i - 2), i + 1):
+        for j in range(max(0, i - 2), min(inp.n, i + 3)):
             if inp.tokens[j] not in self.fuzzy_gate and not inp.tokens[j].isdigit():
                 return _FUZZY_SPAN_SHARE
         return inp.insert[i]
@@ -246,6 +247,8 @@ class _ValueIndex:
         self.starts: dict[str, set[int]] = {}
         self.finders: dict[int, ListFinder] = {}
         self.templates: dict[int, set[int]] = {}
+        self.prefixes: dict[str, set[int]] = {}
+        """First two letters of joined forms, for values spelt out by letter names."""
 
     def add(self, finder: ListFinder, order: int) -> None:
         key = id(finder)
@@ -255,6 +258,7 @@ class _ValueIndex:
             for form in finder.forms:
                 self.starts.setdefault(form.split(" ", 1)[0], set()).add(key)
                 self.starts.setdefault(form.replace(" ", ""), set()).add(key)
+                self.prefixes.setdefault(form.replace(" ", "")[:2], set()).add(key)
         self.templates[key].add(order)
 
     def users(self, inp: Input) -> set[int]:
@@ -269,6 +273,14 @@ class _ValueIndex:
                     hit = self.starts.get(form)
                     if hit:
                         keys |= hit
+            spelt = ""
+            for token in tokens[start : start + 2]:
+                letter = letter_of(token)
+                if letter is None:
+                    break
+                spelt += letter
+            if len(spelt) == 2 and spelt in self.prefixes:
+                keys |= self.prefixes[spelt]
         found: set[int] = set()
         for key in keys:
             if inp.joined_cover(self.finders[key]):

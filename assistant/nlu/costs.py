@@ -15,10 +15,12 @@ __all__ = [
     "FILLER_COST",
     "FUZZY_CUTOFF",
     "FUZZY_WORD_COST",
+    "HOMOPHONE_COST",
     "JOIN_COST",
     "LIGHT_COST",
     "MISSING_SLOT_COST",
     "PLURAL_COST",
+    "SPELT_COST",
     "WORD_COST",
     "delete_cost",
     "insert_costs",
@@ -30,6 +32,12 @@ PLURAL_COST = 5
 
 JOIN_COST = 10
 """A list value spoken split or joined ("k f c" for "kfc")."""
+
+SPELT_COST = 20
+"""A list value spelt out by letter names ("kay ef see" for "kfc")."""
+
+HOMOPHONE_COST = 25
+"""A number word heard as a like-sounding word ("forty too", "bus number ate")."""
 
 WORD_COST = 120
 """An extra input word that the template does not explain."""

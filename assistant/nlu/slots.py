@@ -6,12 +6,13 @@ Costs are in hundredths of a word edit: 0 is an exact value, 100 is as bad as a 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
 from ..skill import SlotList
-from .costs import JOIN_COST, PLURAL_COST
+from .costs import FUZZY_WORD_COST, HOMOPHONE_COST, JOIN_COST, PLURAL_COST, SPELT_COST
 from .normalize import normalize, singulars, strip_edges
 from .numbers import (
     DAY_WORDS,
@@ -22,6 +23,7 @@ from .numbers import (
     parse_duration,
     parse_number,
 )
+from .spelling import HOMOPHONE_STARTS, letter_of, near_unit, number_readings
 
 __all__ = [
     "DAY",
@@ -39,6 +41,8 @@ Span = tuple[int, "str | int", int, int]
 _MAX_JOIN = 3
 _MAX_TEXT = 12
 _FUZZY_MIN_LEN = 4
+_MAX_SPELT = 6
+_NEAREST_CACHE = 4096
 
 
 class Finder(Protocol):
@@ -88,6 +92,7 @@ class ListFinder:
         self.forms: tuple[str, ...] = tuple(forms)
         self.vocabulary = frozenset(self.tokens | set(self.joined))
         self._fuzzy_keys = list(self.joined)
+        self._nearest = lru_cache(maxsize=_NEAREST_CACHE)(self._nearest_uncached)
 
     def words(self) -> frozenset[str]:
         return self.vocabulary
@@ -129,8 +134,10 @@ class ListFinder:
                 value = self.joined.get(singular)
                 if value is not None:
                     offer(start + size, value, JOIN_COST + PLURAL_COST)
-        if tolerant and tokens[start] not in known and not tokens[start].isdigit():
-            self._fuzzy(tokens, start, offer)
+        if letter_of(tokens[start]) is not None:
+            self._spelt(tokens, start, offer)
+        if tolerant and not tokens[start].isdigit():
+            self._fuzzy(tokens, start, known, offer)
         return [(end, value, cost, 0) for end, (cost, value) in best.items()]
 
     def cover(self, tokens: Sequence[str]) -> set[int]:
@@ -141,21 +148,54 @@ class ListFinder:
                 covered.update(range(start, end))
         return covered
 
-    def _fuzzy(self, tokens: Sequence[str], start: int, offer: _Offer) -> None:
-        """Values within a small spelling distance of 1..3 joined tokens."""
+    def _spelt(self, tokens: Sequence[str], start: int, offer: _Offer) -> None:
+        """Values spelt out letter by letter ("kay ef see", "ess ef express")."""
+        text, letters, named, in_run = "", 0, False, True
+        for end in range(start, min(start + _MAX_SPELT, len(tokens))):
+            letter = letter_of(tokens[end]) if in_run else None
+            if letter is None:
+                in_run = False
+                text += tokens[end]
+            else:
+                letters += 1
+                named = named or letter != tokens[end]
+                text += letter
+            if letters >= 2 and named:
+                value = self.joined.get(text)
+                if value is not None:
+                    offer(end + 1, value, SPELT_COST)
+
+    def _fuzzy(
+        self, tokens: Sequence[str], start: int, known: frozenset[str], offer: _Offer
+    ) -> None:
+        """Values within a small spelling distance of 1..3 joined tokens, one of them unknown.
+
+        A split value compares joined ("shen zen" is close to "shenzhen") even when one of
+        its parts is a word of the list.
+        """
         joined = ""
+        unknown = False
         for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
-            joined += tokens[start + size - 1]
-            if len(joined) < _FUZZY_MIN_LEN:
+            token = tokens[start + size - 1]
+            if token.isdigit():
+                return
+            joined += token
+            unknown = unknown or token not in known
+            if not unknown or len(joined) < _FUZZY_MIN_LEN:
                 continue
-            cutoff = 80.0 if len(joined) < 8 else 72.0
             for query in (joined, *singulars(joined)):
-                found = process.extractOne(
-                    query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff
-                )
+                found = self._nearest(query)
                 if found is not None:
                     cost = 20 + int((100 - found[1]) * 2.5) + JOIN_COST * (size - 1)
-                    offer(start + size, self.joined[found[0]], cost)
+                    offer(start + size, found[0], cost)
+
+    def _nearest_uncached(self, query: str) -> tuple[str, float] | None:
+        """The value whose joined form is closest to ``query``, if close enough."""
+        cutoff = 80.0 if len(query) < 8 else 72.0
+        found = process.extractOne(
+            query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff
+        )
+        return None if found is None else (self.joined[found[0]], found[1])
 
 
 class _Offer(Protocol):
@@ -163,7 +203,9 @@ class _Offer(Protocol):
 
 
 class _NumberFinder:
-    """Cardinals 0..999 in words, or digits."""
+    """Cardinals 0..999 in words, or digits; tolerantly also with misheard number words."""
+
+    _STARTS = NUMBER_STARTS | HOMOPHONE_STARTS
 
     def words(self) -> frozenset[str]:
         return NUMBER_WORDS
@@ -175,18 +217,23 @@ class _NumberFinder:
         if first.isdigit():
             value = parse_number([first])
             return [] if value is None else [(start + 1, value, 0, 0)]
-        if first not in NUMBER_STARTS:
+        if first not in (self._STARTS if tolerant else NUMBER_STARTS):
             return []
         out: list[Span] = []
         for end in range(start + 1, min(start + 5, len(tokens)) + 1):
-            value = parse_number(tokens[start:end])
+            window = tokens[start:end]
+            value = parse_number(window)
             if value is not None:
                 out.append((end, value, 0, 0))
+            elif tolerant and (heard := number_readings(window)) is not None:
+                value = parse_number(heard[0])
+                if value is not None:
+                    out.append((end, value, HOMOPHONE_COST * heard[1], 0))
         return out
 
 
 class _DurationFinder:
-    """Lengths of time, in seconds."""
+    """Lengths of time, in seconds; tolerantly also with misheard units and number words."""
 
     _STARTS = NUMBER_STARTS | {"an", "half", "quarter"}
 
@@ -200,13 +247,39 @@ class _DurationFinder:
     ) -> list[Span]:
         first = tokens[start]
         if not first.isdigit() and first not in self._STARTS:
-            return []
+            if not tolerant or first not in HOMOPHONE_STARTS:
+                return []
         out: list[Span] = []
         for end in range(start + 2, min(start + 9, len(tokens)) + 1):
-            value = parse_duration(tokens[start:end])
+            window = tokens[start:end]
+            value = parse_duration(window)
             if value is not None:
                 out.append((end, value, 0, 0))
+            elif tolerant:
+                heard = _heard_duration(window)
+                if heard is not None:
+                    out.append((end, heard[0], heard[1], 0))
         return out
+
+
+def _heard_duration(window: Sequence[str]) -> tuple[int, int] | None:
+    """A duration with misheard units ("minuets") or number words ("ate"), and its cost."""
+    words = list(window)
+    cost = 0
+    for i, word in enumerate(words):
+        if i == len(words) - 1 or words[i + 1] == "and":
+            unit = near_unit(word)
+            if unit is not None:
+                words[i] = unit[0]
+                cost += FUZZY_WORD_COST + 1 + int((100.0 - unit[1]) * 2.5)
+    heard = number_readings(words)
+    if heard is not None:
+        words = list(heard[0])
+        cost += HOMOPHONE_COST * heard[1]
+    if not cost:
+        return None
+    value = parse_duration(words)
+    return None if value is None else (value, cost)
 
 
 class _DayFinder:
