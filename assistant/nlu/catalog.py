@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from ..errors import PluginError
 from ..skill import IntentSpec, Skill
 from .align import Input
-from .costs import ARTICLE_COST, FILLER_COST, FUZZY_CUTOFF, FUZZY_WORD_COST
+from .costs import FILLER_COST, FUZZY_CUTOFF, FUZZY_WORD_COST, delete_cost
 from .graph import Graph, compile_graph, required_words
 from .normalize import ARTICLES, FILLERS, singulars
 from .numbers import NUMBER_WORDS, parse_number
@@ -54,9 +54,14 @@ class Template:
     finders: dict[str, Finder]
     required: tuple[frozenset[str], ...]
     """Word groups every sentence holds a word of (with their plural forms)."""
+    required_costs: tuple[int, ...]
+    """What leaving out each required group costs at least."""
     strict: tuple[frozenset[str], ...]
     """The required groups without articles and fillers, which the exact walk may skip."""
     literals: frozenset[str]
+    literal_forms: frozenset[str]
+    """Literal words with their singular forms: what an input word may match exactly."""
+    has_article: bool
     vocabularies: tuple[frozenset[str], ...]
     lists: tuple[ListFinder, ...]
     has_text: bool
@@ -120,8 +125,13 @@ class Catalog:
             graph=graph,
             finders={name: finders[name] for name in used},
             required=required,
+            required_costs=tuple(min(delete_cost(word) for word in group) for group in required),
             strict=tuple(group for group in required if not group & _SKIPPABLE),
             literals=literals,
+            literal_forms=frozenset(
+                form for word in literals for form in (word, *singulars(word))
+            ),
+            has_article=bool(literals & ARTICLES),
             vocabularies=(literals, *(finder.words() for finder in used_finders)),
             lists=tuple(f for f in used_finders if isinstance(f, ListFinder)),
             has_text=any(finders[name] is TEXT for name in used),
@@ -151,6 +161,27 @@ class Catalog:
             out.update(singulars(token))
             if token in _DIGIT_WORDS:
                 out.add(_DIGIT_WORDS[token])
+        return out
+
+    def literal_bounds(
+        self, templates: Sequence[Template], inp: Input, variants: set[str]
+    ) -> dict[int, int]:
+        """The most input words each template's exact walk can read as literal words."""
+        forms: list[tuple[frozenset[str], bool]] = []
+        for token in inp.tokens:
+            spelled: set[str] = {token, *singulars(token)}
+            if token.isdigit() and token.isascii() and len(token) <= 6:
+                word = _DIGIT_WORDS.get(str(int(token)))
+                if word is not None:
+                    spelled.add(word)
+            forms.append((frozenset(spelled), token in ARTICLES))
+        out: dict[int, int] = {}
+        for template in templates:
+            words, article = template.literal_forms, template.has_article
+            out[template.order] = sum(
+                1 for spelled, is_article in forms
+                if (is_article and article) or not spelled.isdisjoint(words)
+            )
         return out
 
     def candidates(
@@ -193,15 +224,16 @@ class Catalog:
     def upper_bound(self, template: Template, variants: set[str], inp: Input) -> float:
         """The most confidence ``template`` can reach on this input (never an underestimate).
 
-        Each required word group the input lacks costs at least an article, unless an input
-        word may be a misspelling of it (then that word pays); each input word the template
-        cannot produce costs at least its cheapest explanation: skipping it, reading it as a
-        misspelt template word, or as part of a split or misspelt list value.
+        Each required word group the input lacks costs at least leaving its cheapest word
+        out, unless an input word may be a misspelling of it (then that word pays); each
+        input word the template cannot produce costs at least its cheapest explanation:
+        skipping it, reading it as a misspelt template word, or as part of a split or
+        misspelt list value.
         """
         cost = 0
-        for group in template.required:
-            if not group & variants and not any(group & self.near(t) for t in inp.tokens):
-                cost += ARTICLE_COST
+        for group, least in zip(template.required, template.required_costs, strict=True):
+            if group.isdisjoint(variants) and not any(group & self.near(t) for t in inp.tokens):
+                cost += least
         if not template.has_text:
             vocabularies = template.vocabularies
             for i, token in enumerate(inp.tokens):

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..skill import Skill
-from .align import Input, align, confidence
+from .align import Alignment, Input, align, confidence
 from .answers import parse_answer
 from .catalog import Catalog, Template
 from .normalize import normalize
@@ -40,8 +40,8 @@ class Match(BaseModel):
     confidence: float = Field(description="0..1; 1.0 for an exact match.", ge=0.0, le=1.0)
 
 
-_Best = tuple[tuple[float, int, int, int], Match]
-"""(rank, match) of the best candidate so far."""
+_Best = tuple[tuple[float, int, int, int], Template, Alignment, float]
+"""(rank, template, alignment, confidence) of the best candidate so far."""
 
 
 class Matcher:
@@ -98,11 +98,18 @@ class Matcher:
         if not candidates:
             return None
         best: _Best | None = None
-        for template in candidates:
-            if all(group & variants for group in template.strict):
-                best = self._try(template, inp, None, floor, best)
+        exact = [c for c in candidates if all(group & variants for group in c.strict)]
+        if len(exact) > 1:
+            literal = catalog.literal_bounds(exact, inp, variants)
+            exact.sort(key=lambda c: (-literal[c.order], c.order))
+        for template in exact:
+            if best is not None and best[0][0] >= 1.0 and best[0][2] == 0:
+                # A perfect match so far: only more literal words could still beat it.
+                if literal[template.order] <= best[0][1]:
+                    break
+            best = self._try(template, inp, None, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
-            return best[1]
+            return self._result(best)
         ranked = sorted(
             ((catalog.upper_bound(c, variants, inp), c) for c in candidates),
             key=lambda item: (-item[0], item[1].order),
@@ -115,11 +122,23 @@ class Matcher:
                 norm = max(inp.n, template.graph.max_units, 1)
                 budget = int((1.0 - limit) * norm * 100 + 1e-6)
                 if stage is not None:
+                    if (1.0 - bound) * norm * 100 > stage + 1e-6:
+                        continue  # needs more edits than the light stage allows
                     budget = min(budget, stage)
                 elif budget <= _LIGHT_BUDGET:
                     continue
                 best = self._try(template, inp, budget, floor, best)
-        return best[1] if best is not None else None
+        return self._result(best) if best is not None else None
+
+    @staticmethod
+    def _result(best: _Best) -> Match:
+        _, template, alignment, score = best
+        return Match(
+            intent=template.intent,
+            skill=template.skill,
+            slots=alignment.slots,
+            confidence=round(score, 4),
+        )
 
     def _try(
         self, template: Template, inp: Input, budget: int | None, floor: float, best: _Best | None
@@ -140,13 +159,7 @@ class Matcher:
         rank = (round(score, 6), alignment.literal, -alignment.text_tokens, -template.order)
         if best is not None and rank <= best[0]:
             return best
-        match = Match(
-            intent=template.intent,
-            skill=template.skill,
-            slots=alignment.slots,
-            confidence=round(score, 4),
-        )
-        return rank, match
+        return rank, template, alignment, score
 
     def parse_slot(self, text: str, skill: str, intent: str, slot: str) -> str | int | None:
         """The value of one slot in a follow-up answer, or None if the answer holds none.
