@@ -6,12 +6,16 @@ import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..assistant import Assistant
 from ..evaluation import Label, UtteranceResult, read_labels, score, summarise
 from .common import assistant_options, echo_json, json_option, make_assistant
 
-__all__ = ["eval_command", "evaluate_text", "print_summary", "text_slot_checker"]
+__all__ = [
+    "eval_command", "evaluate_audio", "evaluate_text", "print_summary", "text_slot_checker",
+]
 
 
 def text_slot_checker(assistant: Assistant):  # type: ignore[no-untyped-def]
@@ -58,13 +62,22 @@ def print_summary(summary: dict[str, object]) -> None:
 
     click.echo(f"utterances:        {summary['n']}")
     click.echo(f"intent accuracy:   {pct('intent_accuracy')}")
-    click.echo(f"slot P / R / F1:   {pct('slot_precision')} / {pct('slot_recall')} / {pct('slot_f1')}")
+    click.echo(
+        f"slot P / R / F1:   {pct('slot_precision')} / {pct('slot_recall')} / {pct('slot_f1')}"
+    )
     click.echo(f"frame accuracy:    {pct('frame_accuracy')}")
     click.echo(f"OOD rejection:     {pct('ood_rejection')}")
     click.echo(f"false rejections:  {summary['false_rejections']}")
-    for key, label in (("wer", "word error rate"), ("rtf", "real-time factor")):
+    for key, label in (
+        ("wer", "word error rate"), ("rtf", "real-time factor"),
+        ("latency_p50_ms", "latency p50 (ms)"), ("latency_p95_ms", "latency p95 (ms)"),
+    ):
         if summary.get(key) is not None:
             click.echo(f"{label + ':':<19}{summary[key]}")
+    conditions = summary.get("by_condition") or {}
+    for name, figures in conditions.items():  # type: ignore[attr-defined]
+        click.echo(f"  {name:<22} intent {figures['intent_accuracy']}  frame "
+                   f"{figures['frame_accuracy']}  wer {figures.get('wer')}")
     misses = summary["misses"]
     if misses:
         click.echo(f"\nmisses ({len(misses)}):")  # type: ignore[arg-type]
@@ -76,23 +89,90 @@ def print_summary(summary: dict[str, object]) -> None:
             )
 
 
+def evaluate_audio(
+    assistant: Assistant, label_file: Path, labels: list[Label], *, engine: str | None,
+    model: str | None, workers: int, config_path: Path | None,
+    plugins_dirs: tuple[Path, ...], progress: bool,
+) -> list[UtteranceResult]:
+    """Recognise each label's audio and score what was understood."""
+    from ..speech.audio_eval import (
+        AudioJob,
+        Evaluator,
+        check_audio,
+        default_threads,
+        run_jobs,
+        to_result,
+    )
+    from ..speech.understand import Understanding
+    from .speech import load_recognizer
+
+    pairs = check_audio(label_file, labels)
+    settings = assistant.settings
+    threads = settings.speech.threads if workers <= 1 else default_threads(workers)
+    job = AudioJob(config_path, plugins_dirs, engine, model, threads)
+
+    def local() -> Evaluator:
+        recognizer = load_recognizer(assistant, engine, model, settings)
+        return Evaluator(assistant, recognizer, Understanding.from_assistant(assistant))
+
+    if workers <= 1:
+        evaluator = local()  # load the model before the progress bar starts
+        local = lambda: evaluator  # noqa: E731
+    is_text_slot = text_slot_checker(assistant)
+    figures = run_jobs([path for _, path in pairs], job, workers, local)
+    results = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("recognising", total=len(pairs))
+        for (label, _), one in zip(pairs, figures, strict=True):
+            results.append(to_result(label, one, is_text_slot))
+            bar.advance(task)
+    return results
+
+
 @click.command("eval")
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--text-only", is_flag=True, help="Score the labels' text fields, not the audio.")
+@click.option("--engine", help="Recognition engine for the audio (default: speech.engine).")
+@click.option("--model", help="Model catalog name or path for the engine.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes recognising in parallel (each loads the model once).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an HTML report (summary, chart, confusions, worst utterances).")
 @json_option
 @assistant_options
 def eval_command(
-    labels: Path, text_only: bool, as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]
+    labels: Path, text_only: bool, engine: str | None, model: str | None, workers: int,
+    report_path: Path | None, as_json: bool, config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
 ) -> None:
-    """Score intent recognition on a JSONL label file."""
+    """Score recognition on a JSONL label file: the audio, or with --text-only the text."""
     label_list = read_labels(labels)
     with make_assistant(config_path, plugins_dirs, quiet=as_json) as assistant:
-        if not text_only:
-            raise click.UsageError("audio evaluation needs the speech extra; use --text-only")
-        results = evaluate_text(assistant, label_list)
-    summary = summarise(results)
+        if text_only:
+            results = evaluate_text(assistant, label_list)
+            summary = summarise(results)
+        else:
+            from ..speech.audio_eval import audio_summary
+
+            results = evaluate_audio(
+                assistant, labels, label_list, engine=engine, model=model, workers=workers,
+                config_path=config_path, plugins_dirs=plugins_dirs,
+                progress=not as_json and sys.stderr.isatty(),
+            )
+            summary = audio_summary(summarise(results), results)
+    if report_path is not None:
+        from ..speech.report import write_report
+
+        write_report(report_path, summary, title=f"Ting evaluation: {labels.name}",
+                     label_dir=labels.parent)
     if as_json:
         echo_json(summary)
     else:
         print_summary(summary)
+        if report_path is not None:
+            click.echo(f"\nreport: {report_path}")
     sys.exit(0 if summary["n"] else 1)

@@ -3,22 +3,23 @@
 What the loaded skills know (templates, value lists) helps the recogniser twice:
 
 - before decoding, as :class:`~assistant.speech.engines.Hints`: a Vosk grammar of the
-  skills' sentences, and for Whisper a prompt listing their rarer words (shop names,
-  drinks, cities), which is what Whisper most often gets wrong;
+  skills' sentences (Vosk also decodes freely, for free text and out-of-grammar speech);
+  a Whisper prompt of their rarer words is available but off, as it measured worse;
 - after decoding, :meth:`Understanding.prepare` writes digits as words, drops Whisper's
-  punctuation, and snaps words the templates do not know to a known word or phrase that is
-  spelt (nearly) the same once run together ("cap your chinos" → "cappuccinos",
-  "luckin'" → "luckin"). Out-of-domain speech keeps its own words, so the matcher still
-  rejects it.
+  punctuation, and, when the matcher is not sure of the transcript, tries corrections
+  towards the templates' words: unknown words snapped to a known word or phrase that sounds
+  alike ("cap your chinos" → "cappuccinos"), number homophones ("like to cappuccinos" →
+  "two"), sound-alike known words ("looking" → "luckin"). A correction is kept only if the
+  matcher is clearly more confident with it, so out-of-domain speech stays rejected.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
 
@@ -41,6 +42,14 @@ _PROMPT_WORDS = 120
 _SNAP_MIN_LEN = 5       # shorter spans are left alone: too many near neighbours
 _SNAP_SCORE = 84.0      # rapidfuzz ratio (0..100) of the phonetic keys
 _SNAP_MAX_SPAN = 3      # words of the transcript joined to meet one known word or phrase
+_NEAR_SCORE = 70.0      # looser similarity for corrections the matcher must confirm
+_SKELETON_SCORE = 55.0  # ... or this, when the consonants agree ("pegoed" / "pagoda")
+_GAIN = 0.05            # a correction must raise the matcher's confidence this much
+_MAX_VARIANTS = 40      # variants the matcher scores, at most
+_HOMOPHONES = {"to": "two", "too": "two", "for": "four", "fore": "four", "won": "one",
+               "ate": "eight", "tree": "three"}
+
+Mode = Literal["plain", "snap", "correct"]
 
 
 def number_words(n: int) -> str:
@@ -86,6 +95,11 @@ def phonetic_key(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", key)
 
 
+def _skeleton(key: str) -> str:
+    """The consonants of a phonetic key, in order."""
+    return re.sub(r"[aeiou]", "", key)
+
+
 @dataclass
 class Understanding:
     """The skills' vocabulary, ready to hint a recogniser and to repair its transcripts."""
@@ -93,11 +107,13 @@ class Understanding:
     vocabulary: frozenset[str]
     phrases: tuple[str, ...]
     forms: tuple[str, ...]
-    snap: bool = True
+    mode: Mode = "correct"
+    scorer: Callable[[str], float] | None = None
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
+    _skeletons: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_assistant(cls, assistant: Assistant, *, snap: bool = True) -> Understanding:
+    def from_assistant(cls, assistant: Assistant, *, mode: Mode = "correct") -> Understanding:
         """Built from the assistant's matcher and the loaded skills' value lists."""
         forms: dict[str, None] = {}
         for loaded in assistant.skills.values():
@@ -105,24 +121,37 @@ class Understanding:
                 for spoken in values.values.values():
                     for form in spoken:
                         forms[" ".join(normalize(form))] = None
-        vocabulary = frozenset(assistant.matcher.vocabulary())
-        phrases = tuple(assistant.matcher.phrases())
-        return cls(vocabulary, phrases, tuple(f for f in forms if f), snap)
+        matcher = assistant.matcher
+
+        def confidence(text: str) -> float:
+            match = matcher.match(text)
+            return match.confidence if match is not None else 0.0
+
+        vocabulary = frozenset(matcher.vocabulary())
+        phrases = tuple(matcher.phrases())
+        return cls(vocabulary, phrases, tuple(f for f in forms if f), mode, confidence)
 
     def __post_init__(self) -> None:
         targets = {*self.forms, *(w for w in self.vocabulary if w.isalpha())}
-        for target in targets:
-            if len(target.replace(" ", "")) >= _SNAP_MIN_LEN:
-                self._keys.setdefault(phonetic_key(target), target)
+        for target in sorted(targets):
+            if len(target.replace(" ", "")) >= _SNAP_MIN_LEN - 1:
+                key = phonetic_key(target)
+                self._keys.setdefault(key, target)
+                if len(_skeleton(key)) >= 3:
+                    self._skeletons.setdefault(_skeleton(key), []).append(key)
 
     # -- before decoding -------------------------------------------------------------------
 
-    def hints(self) -> Hints:
-        """Grammar sentences for Vosk, a prompt and hotwords for Whisper."""
+    def hints(self, *, whisper_prompt: bool = False) -> Hints:
+        """Grammar sentences for Vosk; optionally the skills' rarer words as Whisper's prompt.
+
+        The prompt is off by default: on the dev set it made Whisper tiny.en worse (frame
+        accuracy 0.797 with it, 0.837 without; see bench/bench_understand.py).
+        """
         grammar = [*self.phrases, *sorted(self.forms)][:_MAX_GRAMMAR]
-        rare = self._rare_words()
+        rare = self._rare_words() if whisper_prompt else []
         prompt = ", ".join(rare[:_PROMPT_WORDS]) + "." if rare else None
-        return Hints(grammar=tuple(grammar), prompt=prompt, hotwords=None)
+        return Hints(grammar=tuple(grammar), prompt=prompt)
 
     def _rare_words(self) -> list[str]:
         """List values first (names the recogniser cannot guess), shortest spelling first."""
@@ -137,9 +166,63 @@ class Understanding:
     def prepare(self, text: str) -> str:
         """The transcript as the matcher should see it."""
         tokens = normalize(spoken_digits(text))
-        if self.snap and tokens:
-            tokens = self._snap(tokens)
-        return " ".join(tokens)
+        if self.mode == "plain" or not tokens:
+            return " ".join(tokens)
+        snapped = self._snap(tokens)
+        if self.mode == "snap" or self.scorer is None:
+            return " ".join(snapped)
+        return self._correct(tokens, snapped, self.scorer)
+
+    def _correct(
+        self, tokens: list[str], snapped: list[str], scorer: Callable[[str], float]
+    ) -> str:
+        """The variant the matcher likes best, if it likes it clearly better than what was heard.
+
+        The candidates: every unknown word snapped to a known one (see :meth:`_snap`), and
+        variants that change one place: a number's homophone ("like to cappuccinos" → "two"), or
+        one or two words for a known word that sounds alike ("tyler" → "timer", "looking" →
+        "luckin"). Speech that matches nothing gains nothing from a variant, so it stays
+        rejected.
+        """
+        best = " ".join(tokens)
+        best_score = scorer(best)
+        if best_score >= 0.999:
+            return best
+        candidates = [" ".join(snapped), *self._variants(tokens)]
+        if snapped != tokens:
+            candidates.extend(self._variants(snapped))
+        for variant in list(dict.fromkeys(candidates))[:_MAX_VARIANTS]:
+            if variant == " ".join(tokens):
+                continue
+            score = scorer(variant)
+            if score > best_score + _GAIN:
+                best, best_score = variant, score
+        if best != " ".join(tokens):
+            _LOGGER.debug("heard %r, read %r", " ".join(tokens), best)
+        return best
+
+    def _variants(self, tokens: list[str]) -> Iterator[str]:
+        for i, token in enumerate(tokens):
+            if token in _HOMOPHONES:
+                yield " ".join([*tokens[:i], _HOMOPHONES[token], *tokens[i + 1 :]])
+        for span in (1, 2):
+            for i in range(len(tokens) - span + 1):
+                words = " ".join(tokens[i : i + span])
+                if len(words.replace(" ", "")) < 4:
+                    continue
+                for target in self._near(words):
+                    if target != words:
+                        yield " ".join([*tokens[:i], target, *tokens[i + span :]])
+
+    def _near(self, words: str) -> list[str]:
+        key = phonetic_key(words)
+        hits = process.extract(key, self._keys.keys(), scorer=fuzz.ratio, limit=3,
+                               score_cutoff=_NEAR_SCORE)
+        found = [self._keys[hit[0]] for hit in hits]
+        for other in self._skeletons.get(_skeleton(key), ()):
+            if fuzz.ratio(key, other) >= _SKELETON_SCORE:
+                found.append(self._keys[other])
+        return found
 
     def _snap(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
@@ -150,7 +233,7 @@ class Understanding:
                 words = tokens[i : i + span]
                 if span == 1 and words[0] in self.vocabulary:
                     break
-                if all(w in self.vocabulary for w in words):
+                if words[0] in self.vocabulary:  # a known word starts no repair
                     continue
                 target = self._nearest(" ".join(words))
                 if target is not None:
@@ -171,7 +254,3 @@ class Understanding:
                                  score_cutoff=_SNAP_SCORE)
         return None if hit is None else self._keys[hit[0]]
 
-
-def words_of(texts: Iterable[str]) -> set[str]:
-    """Every normalised word in ``texts``."""
-    return {word for text in texts for word in normalize(text)}

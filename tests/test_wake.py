@@ -1,0 +1,103 @@
+"""Wake-phrase spotting: what wakes the assistant, and how often speech without it does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from speech_support import DEV, concatenate, dev_eval, real_transcripts, silence, whisper_recognizer
+
+from assistant.assistant import Assistant
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from assistant.speech.pipeline import Pipeline
+from assistant.speech.sources import FileSource
+from assistant.speech.understand import Understanding
+from assistant.speech.wake import WakeSpotter
+
+
+@pytest.mark.parametrize(
+    ("heard", "command"),
+    [
+        ("Hey Ting, what's the weather in Beijing?", "what s the weather in beijing"),
+        ("hey ting", ""),
+        ("Hey, Ting!", ""),
+        ("Hey Tin, set a timer", "set a timer"),
+        ("Hey, Teen. Open Starbucks.", "open starbucks"),
+        ("heyting open starbucks", "open starbucks"),
+    ],
+)
+def test_the_phrase_and_its_mishearings_wake(heard: str, command: str) -> None:
+    result = WakeSpotter("hey ting").check(heard)
+    assert result.woke, result
+    assert result.command.replace("what is", "what s") == command
+
+
+@pytest.mark.parametrize(
+    "heard",
+    ["the cat sat on the mat", "hey", "what's the weather in beijing", "they sing", "hating it",
+     "eighteen", "", "hey tom how are you"],
+)
+def test_other_speech_does_not_wake(heard: str) -> None:
+    result = WakeSpotter("hey ting").check(heard)
+    assert not result.woke, result
+    assert result.command == " ".join(result.command.split())
+
+
+def test_the_phrase_is_configurable() -> None:
+    spotter = WakeSpotter("OK Computer")
+    assert spotter.check("okay computer play").woke
+    assert not spotter.check("hey ting play").woke
+    assert spotter.grammar == ("ok computer", "[unk]")
+
+
+def test_a_too_short_phrase_is_refused() -> None:
+    with pytest.raises(ConfigError, match="too short"):
+        WakeSpotter("hi")
+
+
+@pytest.mark.slow
+def test_false_accepts_on_speech_without_the_phrase() -> None:
+    """No dev-set command or real recording should wake the assistant (printed as a rate)."""
+    spotter = WakeSpotter("hey ting")
+    results = dev_eval()["results"]
+    heard = [str(r["transcript"]) for r in results]  # type: ignore[index,union-attr]
+    heard += [text for _, _, text in real_transcripts()]
+    woke = [text for text in heard if spotter.check(text).woke]
+    rate = len(woke) / len(heard)
+    print(f"\nwake false-accept rate: {len(woke)}/{len(heard)} = {rate:.3f}")
+    assert rate <= 0.01, woke
+
+
+@pytest.fixture(scope="module")
+def assistant() -> Iterator[Assistant]:
+    with Assistant.create(Settings()) as assistant:
+        yield assistant
+
+
+@pytest.mark.slow
+def test_spoken_wake_phrase_then_command(assistant: Assistant, tmp_path: object) -> None:
+    from assistant.speech.tts import PiperTTS, find_voice
+
+    voice_file = find_voice(None)
+    if voice_file is None:
+        pytest.skip("no Piper voice installed")
+    voice = PiperTTS(voice_file)
+    wake_wav = tmp_path / "wake.wav"  # type: ignore[operator]
+    import soundfile
+
+    audio = voice.synthesize("Hey Ting.")
+    soundfile.write(wake_wav, audio.samples, audio.rate)
+    path, _ = concatenate(
+        [wake_wav, silence(1.0), DEV / "travel-1.joe.wav", silence(1.0),
+         DEV / "open-1.joe.wav", silence(0.8)],
+        "wake-then-command.wav",
+    )
+    pipeline = Pipeline(
+        assistant, whisper_recognizer(), understanding=Understanding.from_assistant(assistant),
+        wake=WakeSpotter("hey ting"),
+    )
+    heard = list(pipeline.run(FileSource(path)))
+    assert heard[0].woke and heard[0].reply == "Yes?", heard[0].transcript
+    assert heard[1].turn is not None and heard[1].turn.intent == "travel.guide"
+    assert not heard[2].woke and heard[2].turn is None  # awake for one command only
