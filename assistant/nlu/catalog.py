@@ -276,7 +276,7 @@ class _ValueIndex:
     """
 
     def __init__(self) -> None:
-        self.starts: dict[str, set[int]] = {}
+        self.starts: dict[str, tuple[int, ...]] = {}
         self.finders: dict[int, ListFinder] = {}
         self.templates: dict[int, set[int]] = {}
         self.prefixes: dict[str, set[int]] = {}
@@ -288,9 +288,10 @@ class _ValueIndex:
             self.finders[key] = finder
             self.templates[key] = set()
             for form in finder.forms:
-                self.starts.setdefault(form.split(" ", 1)[0], set()).add(key)
-                self.starts.setdefault(form.replace(" ", ""), set()).add(key)
-                self.prefixes.setdefault(form.replace(" ", "")[:2], set()).add(key)
+                joined = form.replace(" ", "")
+                _append(self.starts, form.split(" ", 1)[0], key)
+                _append(self.starts, joined, key)
+                self.prefixes.setdefault(joined[:2], set()).add(key)
         self.templates[key].add(order)
 
     def users(self, inp: Input) -> set[int]:
@@ -304,7 +305,7 @@ class _ValueIndex:
                 for form in (joined, *singulars(joined)):
                     hit = self.starts.get(form)
                     if hit:
-                        keys |= hit
+                        keys.update(hit)
             spelt = ""
             for token in tokens[start : start + 2]:
                 letter = letter_of(token)
@@ -312,9 +313,16 @@ class _ValueIndex:
                     break
                 spelt += letter
             if len(spelt) == 2 and spelt in self.prefixes:
-                keys |= self.prefixes[spelt]
+                keys.update(self.prefixes[spelt])
         found: set[int] = set()
         for key in keys:
             if inp.joined_cover(self.finders[key]):
                 found |= self.templates[key]
         return found
+
+
+def _append(index: dict[str, tuple[int, ...]], word: str, key: int) -> None:
+    """Add ``key`` under ``word``; tuples, unlike sets, drop out of the garbage collector."""
+    keys = index.get(word, ())
+    if key not in keys:
+        index[word] = (*keys, key)

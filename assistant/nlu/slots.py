@@ -59,21 +59,16 @@ class Finder(Protocol):
         ...
 
 
-class _Node:
-    """A trie node over the tokens of spoken forms."""
-
-    __slots__ = ("children", "value")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.value: str | None = None
-
-
 class ListFinder:
-    """Spoken forms of a value list in a token trie, a joined-form table and a fuzzy index."""
+    """Spoken forms of a value list in a prefix table, a joined-form table and a fuzzy index.
+
+    The prefix table maps every token prefix of a spoken form ("hong", "hong kong") to its
+    value, or to None when the prefix is not itself a form; plain strings keep the tables
+    out of the garbage collector's way however long the lists are.
+    """
 
     def __init__(self, slot_list: SlotList) -> None:
-        self.root = _Node()
+        self.prefixes: dict[str, str | None] = {}
         self.joined: dict[str, str] = {}
         self.tokens: set[str] = set()
         forms: list[str] = []
@@ -81,14 +76,14 @@ class ListFinder:
             tokens = normalize(form)
             if not tokens:
                 continue
-            node = self.root
-            for token in tokens:
-                node = node.children.setdefault(token, _Node())
-            if node.value is None:
-                node.value = canonical
+            for size in range(1, len(tokens)):
+                self.prefixes.setdefault(" ".join(tokens[:size]), None)
+            spoken = " ".join(tokens)
+            if self.prefixes.get(spoken) is None:
+                self.prefixes[spoken] = canonical
             self.joined.setdefault("".join(tokens), canonical)
             self.tokens.update(tokens)
-            forms.append(" ".join(tokens))
+            forms.append(spoken)
         self.forms: tuple[str, ...] = tuple(forms)
         self.vocabulary = frozenset(self.tokens | set(self.joined))
         self._fuzzy_keys = list(self.joined)
@@ -106,23 +101,24 @@ class ListFinder:
             if end not in best or cost < best[end][0]:
                 best[end] = (cost, value)
 
-        frontier: list[tuple[_Node, int]] = [(self.root, 0)]
+        prefixes = self.prefixes
+        frontier: list[tuple[str, int]] = [("", 0)]
         end = start
         while frontier and end < len(tokens):
             token = tokens[end]
             end += 1
-            advanced: list[tuple[_Node, int]] = []
-            for node, cost in frontier:
-                child = node.children.get(token)
-                if child is not None:
-                    advanced.append((child, cost))
+            advanced: list[tuple[str, int]] = []
+            for prefix, cost in frontier:
+                head = prefix + " " if prefix else ""
+                if head + token in prefixes:
+                    advanced.append((head + token, cost))
                 for singular in singulars(token):
-                    child = node.children.get(singular)
-                    if child is not None:
-                        advanced.append((child, cost + PLURAL_COST))
-            for node, cost in advanced:
-                if node.value is not None:
-                    offer(end, node.value, cost)
+                    if head + singular in prefixes:
+                        advanced.append((head + singular, cost + PLURAL_COST))
+            for prefix, cost in advanced:
+                value = prefixes[prefix]
+                if value is not None:
+                    offer(end, value, cost)
             frontier = advanced
         joined = ""
         for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
