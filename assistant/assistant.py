@@ -189,6 +189,7 @@ class Assistant:
         context = SkillContext(
             skill=loaded,
             state=session.state_for(loaded.name),
+            session_state=session.shared_state,
             skills=tuple(self.skills.values()),
             data_dir=self.settings.data_dir / "skills" / loaded.name,
             settings=self.settings,

@@ -54,6 +54,7 @@ class Session:
     pending_slot: PendingSlot | None = None
     pending_confirmation: PendingConfirmation | None = None
     skill_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shared_state: dict[str, Any] = field(default_factory=dict)
     turns: int = 0
     reprompts: int = 0
 

@@ -35,8 +35,9 @@ class LoadedSkill:
 class SkillContext:
     """Handed to ``handle_intent`` with each request.
 
-    :ivar state: this skill's state in the current session; survives across turns
-        (e.g. the mini-program the user opened).
+    :ivar state: this skill's state in the current session; survives across turns.
+    :ivar session_state: state every skill of the session sees (e.g. the mini-program the
+        user opened, which the coffee skill orders from).
     :ivar config: the skill's ``[skills.NAME]`` section, validated by its ``config_model``.
     :ivar skills: every loaded skill, for help and cross-skill suggestions.
     :ivar data_dir: a folder of the skill's own for files that must survive restarts.
@@ -46,6 +47,7 @@ class SkillContext:
 
     skill: LoadedSkill
     state: dict[str, Any]
+    session_state: dict[str, Any]
     skills: tuple[LoadedSkill, ...]
     data_dir: Path
     settings: Settings

@@ -30,7 +30,6 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 _OPEN_APP = "open_app"
-_SHARED = "services.session"
 _PENDING = "pending"
 
 
@@ -91,12 +90,8 @@ def idempotency_key(context: SkillContext, request: IntentRequest) -> str:
 
 
 def _shared(context: SkillContext) -> dict[str, Any]:
-    """State every skill of the session can see (until the core offers one, the extras)."""
-    shared = getattr(context, "session_state", None)
-    if isinstance(shared, dict):
-        return shared
-    found: dict[str, Any] = context.extras.setdefault(_SHARED, {})
-    return found
+    """State every skill of the session can see."""
+    return context.session_state
 
 
 def set_open_app(context: SkillContext, service_id: str) -> None:
