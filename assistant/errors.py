@@ -7,6 +7,7 @@ __all__ = [
     "AudioError",
     "ConfigError",
     "DeviceError",
+    "ManifestError",
     "ModelError",
     "PluginError",
     "ServiceError",
@@ -24,6 +25,10 @@ class ConfigError(AssistantError):
 
 class PluginError(AssistantError):
     """A plugin could not be loaded or declared something invalid."""
+
+
+class ManifestError(PluginError):
+    """A service manifest is unreadable, invalid, or repeats an id that is already taken."""
 
 
 class TemplateError(PluginError):

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import PluginError, ServiceError
+from ..errors import ManifestError, ServiceError
 
 __all__ = [
     "MANIFEST_SUFFIXES",
@@ -37,10 +37,6 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
     "array": (list, tuple),
     "object": (dict,),
 }
-
-
-class ManifestError(PluginError):
-    """A service manifest is unreadable, invalid, or repeats an id that is already taken."""
 
 
 class Parameter(BaseModel):
