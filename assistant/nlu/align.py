@@ -24,7 +24,7 @@ _Cell = tuple[int, int, int, int, int, int, _Back]
 class Input:
     """One utterance's tokens, with per-position costs and a cache of slot spans."""
 
-    __slots__ = ("_cover", "_spans", "insert", "known", "n", "tokens")
+    __slots__ = ("_cover", "_covered", "_spans", "insert", "known", "n", "tokens")
 
     def __init__(self, tokens: Sequence[str], known: frozenset[str]) -> None:
         self.tokens = tuple(tokens)
@@ -33,12 +33,19 @@ class Input:
         self.insert = insert_costs(self.tokens)
         self._spans: dict[tuple[int, int, bool], list[Span]] = {}
         self._cover: dict[int, frozenset[int]] = {}
+        self._covered = False
+
+    def set_covers(self, covers: dict[int, frozenset[int]]) -> None:
+        """What every list covers, by ``id`` of its finder; lists left out cover nothing."""
+        self._cover = covers
+        self._covered = True
 
     def joined_cover(self, finder: ListFinder) -> frozenset[int]:
         """Positions inside a list value spoken exactly, split or joined (cached)."""
         found = self._cover.get(id(finder))
         if found is None:
-            found = self._cover[id(finder)] = frozenset(finder.cover(self.tokens))
+            found = frozenset() if self._covered else frozenset(finder.cover(self.tokens))
+            self._cover[id(finder)] = found
         return found
 
     def spans(self, finder: Finder, start: int, tolerant: bool) -> list[Span]:
@@ -79,6 +86,7 @@ def align(
     *,
     tolerant: bool,
     budget: int,
+    rest: Sequence[int] | None = None,
 ) -> Alignment | None:
     """The best alignment whose cost stays within ``budget``, or None.
 
@@ -87,65 +95,83 @@ def align(
     any input word may be skipped, template words and slots left out, and words read
     fuzzily, each at a cost. States are visited in topological order and,
     within a state, positions in increasing order, so every cell is final when it is read.
+    ``rest[i]``, if given, is a lower bound on what reading input tokens ``i..`` costs: a
+    cell whose cost plus that bound exceeds the budget is dropped (it cannot finish within
+    it), which leaves the result unchanged.
     """
     n, tokens, insert = inp.n, inp.tokens, inp.insert
     final = graph.final
+    # cap[j]: the most a cell at input position j may cost and still finish within budget.
+    cap = [budget] * (n + 1) if rest is None else [budget - r for r in rest]
     table: list[dict[int, _Cell] | None] = [None] * (final + 1)
     table[0] = {0: (0, 0, 0, 0, 0, 0, None)}
-
-    def put(t: int, j: int, cell: _Cell) -> None:
-        column = table[t]
-        if column is None:
-            table[t] = {j: cell}
-            return
-        old = column.get(j)
-        if old is None or cell[0] < old[0]:
-            column[j] = cell
+    all_eps, all_words, all_slots = graph.eps, graph.words, graph.slots
 
     for s in range(final + 1):
         column = table[s]
         if column is None:
             continue
-        eps_s, words_s, slots_s = graph.eps[s], graph.words[s], graph.slots[s]
+        eps_s, words_s, slots_s = all_eps[s], all_words[s], all_slots[s]
         for i in range(min(column), n + 1):
             cell = column.get(i)  # type: ignore[assignment]
             if cell is None:
                 continue
-            key, cost, lit, text, units, tslots, _ = cell
+            key0, cost, lit, text, units, tslots, _ = cell
             here: _Back = (i, s, None)
             if i < n and (tolerant or insert[i] <= FILLER_COST):
                 new = cost + insert[i]
-                if new <= budget:
+                if new <= cap[i + 1]:
                     old = column.get(i + 1)
                     key = new * _K - lit * 1000 + text
                     if old is None or key < old[0]:
                         column[i + 1] = (key, new, lit, text, units, tslots, here)
-            for t in eps_s:
-                put(t, i, (cell[0], cost, lit, text, units, tslots, here))
+            if eps_s:
+                moved = (key0, cost, lit, text, units, tslots, here)
+                for t in eps_s:
+                    target = table[t]
+                    if target is None:
+                        table[t] = {i: moved}
+                    else:
+                        old = target.get(i)
+                        if old is None or key0 < old[0]:
+                            target[i] = moved
             token = tokens[i] if i < n else None
             for word, t, delete in words_s:
                 if token is not None:
                     step = 0 if token == word else word_cost(token, word, tolerant)
-                    if step is not None and cost + step <= budget:
+                    if step is not None and cost + step <= cap[i + 1]:
                         new = cost + step
                         key = new * _K - (lit + 1) * 1000 + text
-                        put(t, i + 1, (key, new, lit + 1, text, units + 1, tslots, here))
-                if (tolerant or delete <= FILLER_COST) and cost + delete <= budget:
+                        target = table[t]
+                        if target is None:
+                            table[t] = {i + 1: (key, new, lit + 1, text, units + 1, tslots, here)}
+                        else:
+                            old = target.get(i + 1)
+                            if old is None or key < old[0]:
+                                target[i + 1] = (key, new, lit + 1, text, units + 1, tslots, here)
+                if (tolerant or delete <= FILLER_COST) and cost + delete <= cap[i]:
                     new = cost + delete
-                    put(t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1, tslots,
-                               here))
+                    key = new * _K - lit * 1000 + text
+                    target = table[t]
+                    if target is None:
+                        table[t] = {i: (key, new, lit, text, units + 1, tslots, here)}
+                    else:
+                        old = target.get(i)
+                        if old is None or key < old[0]:
+                            target[i] = (key, new, lit, text, units + 1, tslots, here)
             for name, t in slots_s:
                 if token is not None:
                     for end, value, step, taken in inp.spans(finders[name], i, tolerant):
                         new = cost + step
-                        if new <= budget:
+                        if new <= cap[end]:
                             key = new * _K - lit * 1000 + text + taken
-                            put(t, end, (key, new, lit, text + taken, units + 1,
-                                         tslots + (1 if taken else 0), (i, s, (name, value))))
-                if tolerant and cost + MISSING_SLOT_COST <= budget:
+                            _put(table, t, end, (key, new, lit, text + taken, units + 1,
+                                                 tslots + (1 if taken else 0),
+                                                 (i, s, (name, value))))
+                if tolerant and cost + MISSING_SLOT_COST <= cap[i]:
                     new = cost + MISSING_SLOT_COST
-                    put(t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1, tslots,
-                               here))
+                    _put(table, t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1,
+                                       tslots, here))
     last = table[final]
     found = last.get(n) if last is not None else None
     if found is None:
@@ -159,6 +185,17 @@ def align(
         text_slots=cell[5],
         slots=_collect_slots(table, cell),
     )
+
+
+def _put(table: list[dict[int, _Cell] | None], t: int, j: int, cell: _Cell) -> None:
+    """Keep ``cell`` at state ``t``, position ``j`` if it sorts before what is there."""
+    column = table[t]
+    if column is None:
+        table[t] = {j: cell}
+        return
+    old = column.get(j)
+    if old is None or cell[0] < old[0]:
+        column[j] = cell
 
 
 _K = 1_000_000

@@ -10,12 +10,12 @@ from rapidfuzz import fuzz, process
 from ..errors import PluginError
 from ..skill import IntentSpec, Skill
 from .align import Input
-from .costs import FILLER_COST, FUZZY_CUTOFF, FUZZY_WORD_COST, delete_cost
+from .costs import FILLER_COST, FUZZY_CUTOFF, FUZZY_WORD_COST, HOMOPHONE_COST, delete_cost
 from .graph import Graph, compile_graph, required_words
 from .normalize import ARTICLES, FILLERS, singulars
 from .numbers import NUMBER_WORDS, parse_number
 from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
-from .spelling import letter_of
+from .spelling import NUMBER_HOMOPHONES, letter_of, near_unit
 from .templates import Node, literal_words, parse_template
 
 __all__ = ["Catalog", "Template"]
@@ -221,50 +221,94 @@ class Catalog:
             self._near[token] = found
         return found
 
-    def upper_bound(self, template: Template, variants: set[str], inp: Input) -> float:
+    def probe(self, inp: Input, variants: set[str]) -> Probe:
+        """What the bounds need to know about an input, worked out once."""
+        tokens = inp.tokens
+        near = tuple(self.near(token) for token in tokens)
+        unknown = [t not in self.fuzzy_gate and not t.isdigit() for t in tokens]
+        return Probe(
+            inp=inp,
+            variants=variants,
+            near=near,
+            near_any=frozenset().union(*near),
+            unknown_near=tuple(any(unknown[max(0, i - 2) : i + 3]) for i in range(inp.n)),
+        )
+
+    def upper_bound(self, template: Template, probe: Probe) -> tuple[float, list[int]]:
         """The most confidence ``template`` can reach on this input (never an underestimate).
 
         Each required word group the input lacks costs at least leaving its cheapest word
         out, unless an input word may be a misspelling of it (then that word pays); each
         input word the template cannot produce costs at least its cheapest explanation:
-        skipping it, reading it as a misspelt template word, or as part of a split or
-        misspelt list value.
+        skipping it, reading it as a misspelt template word or a misheard number or unit,
+        or as part of a split, spelt or misspelt list value.
+
+        Also returns, for each input position, the least cost of reading the rest of the
+        input from there, which bounds the alignment from inside.
         """
+        inp = probe.inp
         cost = 0
         for group, least in zip(template.required, template.required_costs, strict=True):
-            if group.isdisjoint(variants) and not any(group & self.near(t) for t in inp.tokens):
+            if group.isdisjoint(probe.variants) and group.isdisjoint(probe.near_any):
                 cost += least
+        rest = [0] * (inp.n + 1)
         if not template.has_text:
             vocabularies = template.vocabularies
-            for i, token in enumerate(inp.tokens):
-                step = inp.insert[i]
-                if step <= FILLER_COST or any(token in v for v in vocabularies):
-                    continue
-                if token.isdigit() and (
-                    template.numeric or _DIGIT_WORDS.get(token) in template.literals
-                ):
-                    continue
-                if any(s in v for s in singulars(token) for v in vocabularies):
-                    continue
-                if step > FUZZY_WORD_COST and self.near(token) & template.literals:
-                    step = FUZZY_WORD_COST
-                if template.lists and step > _JOIN_SHARE:
-                    step = min(step, self._list_share(template, inp, i))
-                cost += step
+            literals = template.literals
+            for i in range(inp.n - 1, -1, -1):
+                rest[i] = rest[i + 1] + self._token_floor(template, probe, i, vocabularies,
+                                                          literals)
+            cost += rest[0]
         if not cost:
-            return 1.0
+            return 1.0, rest
         norm = max(inp.n, template.graph.max_units, 1)
-        return max(0.0, 1.0 - cost / 100.0 / norm)
+        return max(0.0, 1.0 - cost / 100.0 / norm), rest
 
-    def _list_share(self, template: Template, inp: Input, i: int) -> int:
-        """Least cost token ``i`` adds as part of a joined or fuzzy list value."""
-        for finder in template.lists:
-            if i in inp.joined_cover(finder):
-                return _JOIN_SHARE
-        for j in range(max(0, i - 2), min(inp.n, i + 3)):
-            if inp.tokens[j] not in self.fuzzy_gate and not inp.tokens[j].isdigit():
-                return _FUZZY_SPAN_SHARE
-        return inp.insert[i]
+    def _token_floor(
+        self,
+        template: Template,
+        probe: Probe,
+        i: int,
+        vocabularies: tuple[frozenset[str], ...],
+        literals: frozenset[str],
+    ) -> int:
+        """Least cost of explaining input token ``i`` with ``template``."""
+        inp = probe.inp
+        token = inp.tokens[i]
+        step = inp.insert[i]
+        if step <= FILLER_COST or any(token in v for v in vocabularies):
+            return 0
+        if token.isdigit() and (template.numeric or _DIGIT_WORDS.get(token) in literals):
+            return 0
+        if any(s in v for s in singulars(token) for v in vocabularies):
+            return 0
+        if step > FUZZY_WORD_COST and not probe.near[i].isdisjoint(literals):
+            step = FUZZY_WORD_COST
+        if template.numeric and step > HOMOPHONE_COST and token in NUMBER_HOMOPHONES:
+            step = HOMOPHONE_COST
+        if template.numeric and step > FUZZY_WORD_COST and near_unit(token) is not None:
+            step = FUZZY_WORD_COST
+        if template.lists and step > _JOIN_SHARE:
+            for finder in template.lists:
+                if i in inp.joined_cover(finder):
+                    return _JOIN_SHARE
+            if probe.unknown_near[i]:
+                step = min(step, _FUZZY_SPAN_SHARE)
+        return step
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One input as the candidate bounds see it."""
+
+    inp: Input
+    variants: set[str]
+    """Input tokens with their singular forms and digits spelt out."""
+    near: tuple[frozenset[str], ...]
+    """Template words each input token may be a misspelling of."""
+    near_any: frozenset[str]
+    unknown_near: tuple[bool, ...]
+    """Whether a word no template or list knows is within two tokens (a fuzzy value)."""
 
 
 class _ValueIndex:
@@ -295,9 +339,14 @@ class _ValueIndex:
         self.templates[key].add(order)
 
     def users(self, inp: Input) -> set[int]:
-        """Templates whose list values the input speaks."""
+        """Templates whose list values the input speaks.
+
+        A value spoken exactly, split, joined or spelt starts where its first token, joined
+        spelling or first two letters is in the index; only those places are read, and what
+        they cover is handed to ``inp`` (every other list covers nothing).
+        """
         tokens = inp.tokens
-        keys: set[int] = set()
+        places: dict[int, set[int]] = {}
         for start in range(inp.n):
             joined = ""
             for token in tokens[start : start + 3]:
@@ -305,7 +354,8 @@ class _ValueIndex:
                 for form in (joined, *singulars(joined)):
                     hit = self.starts.get(form)
                     if hit:
-                        keys.update(hit)
+                        for key in hit:
+                            places.setdefault(key, set()).add(start)
             spelt = ""
             for token in tokens[start : start + 2]:
                 letter = letter_of(token)
@@ -313,11 +363,20 @@ class _ValueIndex:
                     break
                 spelt += letter
             if len(spelt) == 2 and spelt in self.prefixes:
-                keys.update(self.prefixes[spelt])
+                for key in self.prefixes[spelt]:
+                    places.setdefault(key, set()).add(start)
         found: set[int] = set()
-        for key in keys:
-            if inp.joined_cover(self.finders[key]):
+        covers: dict[int, frozenset[int]] = {}
+        for key, starts in places.items():
+            finder = self.finders[key]
+            covered: set[int] = set()
+            for start in starts:
+                for end, _, _, _ in inp.spans(finder, start, False):
+                    covered.update(range(start, end))
+            covers[key] = frozenset(covered)
+            if covered:
                 found |= self.templates[key]
+        inp.set_covers(covers)
         return found
 
 

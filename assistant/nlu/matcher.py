@@ -110,12 +110,13 @@ class Matcher:
             best = self._try(template, inp, None, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return self._result(best)
+        probe = catalog.probe(inp, variants)
         ranked = sorted(
-            ((catalog.upper_bound(c, variants, inp), c) for c in candidates),
-            key=lambda item: (-item[0], item[1].order),
+            ((*catalog.upper_bound(c, probe), c) for c in candidates),
+            key=lambda item: (-item[0], item[2].order),
         )
         for stage in (_LIGHT_BUDGET, None):
-            for bound, template in ranked:
+            for bound, rest, template in ranked:
                 limit = max(floor, best[0][0] if best is not None else 0.0)
                 if bound < limit:
                     break
@@ -127,7 +128,7 @@ class Matcher:
                     budget = min(budget, stage)
                 elif budget <= _LIGHT_BUDGET:
                     continue
-                best = self._try(template, inp, budget, floor, best)
+                best = self._try(template, inp, budget, floor, best, rest)
         return self._result(best) if best is not None else None
 
     @staticmethod
@@ -141,15 +142,25 @@ class Matcher:
         )
 
     def _try(
-        self, template: Template, inp: Input, budget: int | None, floor: float, best: _Best | None
+        self,
+        template: Template,
+        inp: Input,
+        budget: int | None,
+        floor: float,
+        best: _Best | None,
+        rest: Sequence[int] | None = None,
     ) -> _Best | None:
-        """Align one template (exactly if ``budget`` is None); keep the better of it and best."""
+        """Align one template (exactly if ``budget`` is None); keep the better of it and best.
+
+        ``rest`` bounds from below what reading the input from each position on costs.
+        """
         alignment = align(
             template.graph,
             inp,
             template.finders,
             tolerant=budget is not None,
             budget=_EXACT_BUDGET if budget is None else budget,
+            rest=rest,
         )
         if alignment is None:
             return best
