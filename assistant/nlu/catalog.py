@@ -10,10 +10,17 @@ from rapidfuzz import fuzz, process
 from ..errors import PluginError
 from ..skill import IntentSpec, Skill
 from .align import Input
-from .costs import FILLER_COST, FUZZY_CUTOFF, FUZZY_WORD_COST, HOMOPHONE_COST, delete_cost
+from .costs import (
+    ARTICLE_COST,
+    FILLER_COST,
+    FUZZY_CUTOFF,
+    FUZZY_WORD_COST,
+    HOMOPHONE_COST,
+    delete_cost,
+)
 from .graph import Graph, compile_graph, required_words
 from .normalize import ARTICLES, FILLERS, singulars
-from .numbers import NUMBER_WORDS, parse_number
+from .numbers import NUMBER_WORDS, SPOKEN_FORMS, parse_number
 from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
 from .spelling import NUMBER_HOMOPHONES, letter_of, near_unit
 from .templates import Node, literal_words, parse_template
@@ -30,6 +37,8 @@ _NOT_ANCHORS = ARTICLES | FILLERS | {
     "there", "what", "how", "we",
 }
 _SKIPPABLE = ARTICLES | FILLERS
+_SPOKEN = {id(finder): SPOKEN_FORMS[kind] for kind, finder in _SCALAR_FINDERS.items()
+           if kind in SPOKEN_FORMS}
 _DIGIT_WORDS = {
     str(value): word for word in NUMBER_WORDS if (value := parse_number([word])) is not None
 }
@@ -63,6 +72,7 @@ class Template:
     """Literal words with their singular forms: what an input word may match exactly."""
     has_article: bool
     vocabularies: tuple[frozenset[str], ...]
+    """Every word the template's literals and slots can read without an edit."""
     lists: tuple[ListFinder, ...]
     has_text: bool
     numeric: bool
@@ -132,7 +142,11 @@ class Catalog:
                 form for word in literals for form in (word, *singulars(word))
             ),
             has_article=bool(literals & ARTICLES),
-            vocabularies=(literals, *(finder.words() for finder in used_finders)),
+            vocabularies=(
+                literals,
+                *(finder.words() for finder in used_finders),
+                *(_SPOKEN[id(finder)] for finder in used_finders if id(finder) in _SPOKEN),
+            ),
             lists=tuple(f for f in used_finders if isinstance(f, ListFinder)),
             has_text=any(finders[name] is TEXT for name in used),
             numeric=any(finders[name] in (NUMBER, DURATION) for name in used),
@@ -163,25 +177,52 @@ class Catalog:
                 out.add(_DIGIT_WORDS[token])
         return out
 
-    def literal_bounds(
-        self, templates: Sequence[Template], inp: Input, variants: set[str]
-    ) -> dict[int, int]:
-        """The most input words each template's exact walk can read as literal words."""
+    def exact_bounds(
+        self, templates: Sequence[Template], inp: Input
+    ) -> dict[int, tuple[float, int] | None]:
+        """For each template, the most confidence and literal words its exact walk can reach.
+
+        None when some input word can be neither read without an edit nor skipped as a
+        filler or article, so that the exact walk cannot succeed.
+        """
         forms: list[tuple[frozenset[str], bool]] = []
         for token in inp.tokens:
-            spelled: set[str] = {token, *singulars(token)}
+            readings: set[str] = {token, *singulars(token)}
             if token.isdigit() and token.isascii() and len(token) <= 6:
                 word = _DIGIT_WORDS.get(str(int(token)))
                 if word is not None:
-                    spelled.add(word)
-            forms.append((frozenset(spelled), token in ARTICLES))
-        out: dict[int, int] = {}
+                    readings.add(word)
+            forms.append((frozenset(readings), token in ARTICLES))
+        out: dict[int, tuple[float, int] | None] = {}
         for template in templates:
             words, article = template.literal_forms, template.has_article
-            out[template.order] = sum(
-                1 for spelled, is_article in forms
-                if (is_article and article) or not spelled.isdisjoint(words)
-            )
+            literal = cost = 0
+            for i, (spelled, is_article) in enumerate(forms):
+                if not spelled.isdisjoint(words):
+                    literal += 1
+                    continue
+                free = template.has_text or any(
+                    not spelled.isdisjoint(v) for v in template.vocabularies
+                )
+                if is_article and article:
+                    literal += 1  # read as another article, or skipped: either costs one
+                    cost += 0 if free else ARTICLE_COST
+                    continue
+                if free:
+                    continue
+                if inp.tokens[i].isdigit() and template.numeric:
+                    continue
+                step = inp.insert[i]
+                if step > _JOIN_SHARE and any(i in inp.joined_cover(f) for f in template.lists):
+                    step = _JOIN_SHARE
+                if step > FILLER_COST:
+                    break
+                cost += step
+            else:
+                norm = max(inp.n, template.graph.max_units, 1)
+                out[template.order] = (round(1.0 - cost / 100.0 / norm, 6), literal)
+                continue
+            out[template.order] = None
         return out
 
     def candidates(

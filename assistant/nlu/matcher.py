@@ -99,14 +99,15 @@ class Matcher:
             return None
         best: _Best | None = None
         exact = [c for c in candidates if all(group & variants for group in c.strict)]
-        if len(exact) > 1:
-            literal = catalog.literal_bounds(exact, inp, variants)
-            exact.sort(key=lambda c: (-literal[c.order], c.order))
-        for template in exact:
-            if best is not None and best[0][0] >= 1.0 and best[0][2] == 0:
-                # A perfect match so far: only more literal words could still beat it.
-                if literal[template.order] <= best[0][1]:
-                    break
+        bounds = catalog.exact_bounds(exact, inp)
+        reachable = [(reach, c) for c in exact if (reach := bounds[c.order]) is not None]
+        reachable.sort(key=lambda item: (-item[0][0], -item[0][1], item[1].order))
+        for reach, template in reachable:
+            if best is not None:
+                if reach < best[0][:2]:
+                    break  # neither more confidence nor more literal words: nor will the rest
+                if reach == best[0][:2] and best[0][2] == 0 and template.order > -best[0][3]:
+                    continue  # at most a tie, which the earlier template wins
             best = self._try(template, inp, None, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return self._result(best)

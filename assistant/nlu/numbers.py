@@ -8,6 +8,7 @@ __all__ = [
     "DAY_WORDS",
     "DURATION_WORDS",
     "NUMBER_WORDS",
+    "SPOKEN_FORMS",
     "parse_day",
     "parse_duration",
     "parse_number",
@@ -54,6 +55,13 @@ DAY_WORDS: frozenset[str] = frozenset({*_WEEKDAYS, *_DAY_ALIASES, "on"})
 """Words a spoken day uses."""
 
 NUMBER_STARTS: frozenset[str] = frozenset(set(_UNITS) | set(_TEENS) | set(_TENS) | {"a"})
+
+SPOKEN_FORMS: dict[str, frozenset[str]] = {
+    "number": frozenset(NUMBER_STARTS | {"hundred", "and"}),
+    "duration": frozenset(NUMBER_STARTS | DURATION_WORDS | set(_UNIT_SECONDS)),
+    "day": frozenset(DAY_WORDS | _DAY_PREFIXES),
+}
+"""Every word the parsers accept for each kind, spelling variants ("mins", "fourty") included."""
 
 
 def parse_number(tokens: Sequence[str]) -> int | None:
