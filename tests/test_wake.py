@@ -25,23 +25,31 @@ from assistant.speech.wake import WakeSpotter
         ("Hey Tin, set a timer", "set a timer"),
         ("Hey, Teen. Open Starbucks.", "open starbucks"),
         ("heyting open starbucks", "open starbucks"),
+        ("Hating. Open Starbucks.", "open starbucks"),  # how Whisper tiny.en hears Piper's
+        ("18. Set a timer for 5 minutes.", "set a timer for 5 minutes"),  # "Hey, Ting!"
     ],
 )
 def test_the_phrase_and_its_mishearings_wake(heard: str, command: str) -> None:
     result = WakeSpotter("hey ting").check(heard)
     assert result.woke, result
-    assert result.command.replace("what is", "what s") == command
+    assert result.command.replace("what is", "what s") == command.replace("5", "five")
 
 
 @pytest.mark.parametrize(
     "heard",
-    ["the cat sat on the mat", "hey", "what's the weather in beijing", "they sing", "hating it",
-     "eighteen", "", "hey tom how are you"],
+    ["the cat sat on the mat", "hey", "what's the weather in beijing", "", "hello there",
+     "hey tom how are you", "eight", "open starbucks", "set a timer"],
 )
 def test_other_speech_does_not_wake(heard: str) -> None:
     result = WakeSpotter("hey ting").check(heard)
     assert not result.woke, result
     assert result.command == " ".join(result.command.split())
+
+
+@pytest.mark.parametrize("heard", ["heating is on", "testing one two", "eighteen"])
+def test_sound_alikes_at_the_start_wake_too(heard: str) -> None:
+    """The price of accepting Whisper's spellings of the phrase: a known limitation."""
+    assert WakeSpotter("hey ting").check(heard).woke
 
 
 def test_the_phrase_is_configurable() -> None:

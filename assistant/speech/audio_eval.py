@@ -145,7 +145,10 @@ def default_threads(workers: int) -> int:
 def to_result(label: Label, figures: dict[str, Any],
               is_text_slot: Callable[[str | None, str], bool]) -> UtteranceResult:
     """Score one file's figures against its label."""
-    edits, words = edit_distance(label.text or "", figures["transcript"])
+    from .understand import spoken_digits
+
+    # Labels spell numbers out; so does the hypothesis before words are compared.
+    edits, words = edit_distance(label.text or "", spoken_digits(figures["transcript"]))
     result = UtteranceResult(
         audio=label.audio, condition=label.condition, reference=label.text,
         heard=figures["heard"], expected_intent=label.intent,

@@ -11,7 +11,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -114,7 +114,11 @@ class Pipeline:
         self.session = session if session is not None else assistant.new_session()
         self._awake_until = -1.0
         if understanding is not None:
-            recognizer.configure(understanding.hints())
+            hints = understanding.hints()
+            if wake is not None and hints.grammar:  # the grammar must let the phrase through
+                prefixed = tuple(f"{wake.phrase} {sentence}" for sentence in hints.grammar)
+                hints = replace(hints, grammar=(wake.phrase, *hints.grammar, *prefixed))
+            recognizer.configure(hints)
 
     def run(self, source: AudioSource, *, name: str | None = None) -> Iterator[Heard]:
         """Yield each utterance of ``source`` as it is answered, until the source ends."""
