@@ -17,6 +17,7 @@ from .costs import (
     FUZZY_WORD_COST,
     HOMOPHONE_COST,
     delete_cost,
+    word_cost,
 )
 from .graph import Graph, compile_graph, required_words
 from .normalize import ARTICLES, FILLERS, singulars
@@ -43,10 +44,12 @@ _DIGIT_WORDS = {
     str(value): word for word in NUMBER_WORDS if (value := parse_number([word])) is not None
 }
 _JOIN_SHARE = 3
-"""Least cost per token of a list value spoken split ("k f c"): a join costs 10 for ≤3."""
+"""Least cost per token of a list value read with an edit ("k f c": a join costs 10 for ≤3)."""
 
-_FUZZY_SPAN_SHARE = 10
-"""Least cost per token of a fuzzily read list value (20 + 10 per extra token)."""
+_MAX_SPAN = 6
+"""Most tokens a list value read with an edit (joined, spelt or fuzzy) spans."""
+
+_NO_SPAN = 10**6
 
 _NEAR_CACHE = 20_000
 
@@ -72,7 +75,11 @@ class Template:
     """Literal words with their singular forms: what an input word may match exactly."""
     has_article: bool
     vocabularies: tuple[frozenset[str], ...]
-    """Every word the template's literals and slots can read without an edit."""
+    """Every word the literals and number, duration and day slots read without an edit.
+
+    Words of list values are left out: they read freely only inside a whole value, which
+    the input's list covers tell.
+    """
     lists: tuple[ListFinder, ...]
     has_text: bool
     numeric: bool
@@ -116,7 +123,7 @@ class Catalog:
         """Every word a template or slot value can produce."""
         self.fuzzy_gate = self.words | ARTICLES | FILLERS
         self._literal_list = sorted(word for word in literals if len(word) >= 3)
-        self._near: dict[str, frozenset[str]] = {}
+        self._near: dict[str, dict[str, int]] = {}
 
     def _add(self, skill: str, intent: str, tree: Node, finders: dict[str, Finder]) -> Template:
         graph = compile_graph(tree)
@@ -144,7 +151,7 @@ class Catalog:
             has_article=bool(literals & ARTICLES),
             vocabularies=(
                 literals,
-                *(finder.words() for finder in used_finders),
+                *(f.words() for f in used_finders if not isinstance(f, ListFinder)),
                 *(_SPOKEN[id(finder)] for finder in used_finders if id(finder) in _SPOKEN),
             ),
             lists=tuple(f for f in used_finders if isinstance(f, ListFinder)),
@@ -201,8 +208,10 @@ class Catalog:
                 if not spelled.isdisjoint(words):
                     literal += 1
                     continue
-                free = template.has_text or any(
-                    not spelled.isdisjoint(v) for v in template.vocabularies
+                free = (
+                    template.has_text
+                    or any(not spelled.isdisjoint(v) for v in template.vocabularies)
+                    or any(i in inp.joined_cover(f) for f in template.lists)
                 )
                 if is_article and article:
                     literal += 1  # read as another article, or skipped: either costs one
@@ -213,8 +222,6 @@ class Catalog:
                 if inp.tokens[i].isdigit() and template.numeric:
                     continue
                 step = inp.insert[i]
-                if step > _JOIN_SHARE and any(i in inp.joined_cover(f) for f in template.lists):
-                    step = _JOIN_SHARE
                 if step > FILLER_COST:
                     break
                 cost += step
@@ -245,18 +252,19 @@ class Catalog:
             templates = [t for t in templates if t.intent in allowed]
         return templates
 
-    def near(self, token: str) -> frozenset[str]:
-        """Template words spelt close enough to ``token`` to be read as it (cached)."""
+    def near(self, token: str) -> dict[str, int]:
+        """Template words spelt close enough to ``token`` to be read as it, with that cost."""
         found = self._near.get(token)
         if found is None:
+            found = {}
             if token.isalpha() and len(token) >= 3:
                 hits = process.extract(
                     token, self._literal_list, scorer=fuzz.ratio,
                     score_cutoff=FUZZY_CUTOFF, limit=None,
                 )
-                found = frozenset(hit[0] for hit in hits)
-            else:
-                found = frozenset()
+                for word, _, _ in hits:
+                    cost = word_cost(token, word, True)
+                    found[word] = _NO_SPAN if cost is None else cost
             if len(self._near) > _NEAR_CACHE:
                 self._near.clear()
             self._near[token] = found
@@ -264,15 +272,13 @@ class Catalog:
 
     def probe(self, inp: Input, variants: set[str]) -> Probe:
         """What the bounds need to know about an input, worked out once."""
-        tokens = inp.tokens
-        near = tuple(self.near(token) for token in tokens)
-        unknown = [t not in self.fuzzy_gate and not t.isdigit() for t in tokens]
+        near = tuple(self.near(token) for token in inp.tokens)
         return Probe(
             inp=inp,
             variants=variants,
             near=near,
-            near_any=frozenset().union(*near),
-            unknown_near=tuple(any(unknown[max(0, i - 2) : i + 3]) for i in range(inp.n)),
+            near_any=frozenset(word for words in near for word in words),
+            list_floors={},
         )
 
     def upper_bound(self, template: Template, probe: Probe) -> tuple[float, list[int]]:
@@ -319,23 +325,40 @@ class Catalog:
         step = inp.insert[i]
         if step <= FILLER_COST or any(token in v for v in vocabularies):
             return 0
+        if any(i in inp.joined_cover(finder) for finder in template.lists):
+            return 0
         if token.isdigit() and (template.numeric or _DIGIT_WORDS.get(token) in literals):
             return 0
         if any(s in v for s in singulars(token) for v in vocabularies):
             return 0
-        if step > FUZZY_WORD_COST and not probe.near[i].isdisjoint(literals):
-            step = FUZZY_WORD_COST
+        if step > FUZZY_WORD_COST:
+            for word, cost in probe.near[i].items():
+                if cost < step and word in literals:
+                    step = cost
         if template.numeric and step > HOMOPHONE_COST and token in NUMBER_HOMOPHONES:
             step = HOMOPHONE_COST
         if template.numeric and step > FUZZY_WORD_COST and near_unit(token) is not None:
             step = FUZZY_WORD_COST
-        if template.lists and step > _JOIN_SHARE:
-            for finder in template.lists:
-                if i in inp.joined_cover(finder):
-                    return _JOIN_SHARE
-            if probe.unknown_near[i]:
-                step = min(step, _FUZZY_SPAN_SHARE)
+        for finder in template.lists:
+            if step <= _JOIN_SHARE:
+                break
+            step = min(step, self._list_floor(finder, probe, i))
         return step
+
+    @staticmethod
+    def _list_floor(finder: ListFinder, probe: Probe, i: int) -> int:
+        """Least share of a value of ``finder`` covering token ``i`` (its cost per token)."""
+        key = (id(finder), i)
+        found = probe.list_floors.get(key)
+        if found is None:
+            found = _NO_SPAN
+            inp = probe.inp
+            for j in range(max(0, i - _MAX_SPAN + 1), i + 1):
+                for end, _, cost, _ in inp.spans(finder, j, True):
+                    if end > i:
+                        found = min(found, cost // (end - j))
+            probe.list_floors[key] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,11 +368,11 @@ class Probe:
     inp: Input
     variants: set[str]
     """Input tokens with their singular forms and digits spelt out."""
-    near: tuple[frozenset[str], ...]
-    """Template words each input token may be a misspelling of."""
+    near: tuple[dict[str, int], ...]
+    """Template words each input token may be a misspelling of, with what reading it costs."""
     near_any: frozenset[str]
-    unknown_near: tuple[bool, ...]
-    """Whether a word no template or list knows is within two tokens (a fuzzy value)."""
+    list_floors: dict[tuple[int, int], int]
+    """Least share of a list value covering a position, by (finder id, position)."""
 
 
 class _ValueIndex:
