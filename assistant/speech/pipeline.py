@@ -169,6 +169,19 @@ class Pipeline:
 
     def _finish(self, segment: Segment, position: float, streaming: bool,
                 name: str | None) -> Heard | None:
+        """Recognise and answer one utterance; a failure is logged and the loop carries on."""
+        try:
+            return self._recognise(segment, position, streaming, name)
+        except KeyboardInterrupt:
+            raise
+        except Exception:
+            _LOGGER.exception("%.2f-%.2f s: the utterance could not be handled", segment.start,
+                              segment.end)
+            self.recognizer.reset()
+            return None
+
+    def _recognise(self, segment: Segment, position: float, streaming: bool,
+                   name: str | None) -> Heard | None:
         started = time.perf_counter()
         if streaming:
             transcript = self.recognizer.result()
