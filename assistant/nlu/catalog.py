@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -16,10 +18,11 @@ from .costs import (
     FUZZY_CUTOFF,
     FUZZY_WORD_COST,
     HOMOPHONE_COST,
+    MISSING_SLOT_COST,
     delete_cost,
     word_cost,
 )
-from .graph import Graph, compile_graph, required_words
+from .graph import Graph, compile_graph, required_slots, required_words
 from .normalize import ARTICLES, FILLERS, singulars
 from .numbers import NUMBER_WORDS, SPOKEN_FORMS, parse_number
 from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
@@ -68,13 +71,15 @@ class Template:
     """Word groups every sentence holds a word of (with their plural forms)."""
     required_costs: tuple[int, ...]
     """What leaving out each required group costs at least."""
+    required_slots: tuple[str, ...]
+    """Slots every sentence holds."""
     strict: tuple[frozenset[str], ...]
     """The required groups without articles and fillers, which the exact walk may skip."""
     literals: frozenset[str]
     literal_forms: frozenset[str]
     """Literal words with their singular forms: what an input word may match exactly."""
     has_article: bool
-    vocabularies: tuple[frozenset[str], ...]
+    free: frozenset[str]
     """Every word the literals and number, duration and day slots read without an edit.
 
     Words of list values are left out: they read freely only inside a whole value, which
@@ -143,14 +148,14 @@ class Catalog:
             finders={name: finders[name] for name in used},
             required=required,
             required_costs=tuple(min(delete_cost(word) for word in group) for group in required),
+            required_slots=tuple(sorted(required_slots(tree))),
             strict=tuple(group for group in required if not group & _SKIPPABLE),
             literals=literals,
             literal_forms=frozenset(
                 form for word in literals for form in (word, *singulars(word))
             ),
             has_article=bool(literals & ARTICLES),
-            vocabularies=(
-                literals,
+            free=literals.union(
                 *(f.words() for f in used_finders if not isinstance(f, ListFinder)),
                 *(_SPOKEN[id(finder)] for finder in used_finders if id(finder) in _SPOKEN),
             ),
@@ -192,14 +197,7 @@ class Catalog:
         None when some input word can be neither read without an edit nor skipped as a
         filler or article, so that the exact walk cannot succeed.
         """
-        forms: list[tuple[frozenset[str], bool]] = []
-        for token in inp.tokens:
-            readings: set[str] = {token, *singulars(token)}
-            if token.isdigit() and token.isascii() and len(token) <= 6:
-                word = _DIGIT_WORDS.get(str(int(token)))
-                if word is not None:
-                    readings.add(word)
-            forms.append((frozenset(readings), token in ARTICLES))
+        forms = [_readings(token) for token in inp.tokens]
         out: dict[int, tuple[float, int] | None] = {}
         for template in templates:
             words, article = template.literal_forms, template.has_article
@@ -210,7 +208,7 @@ class Catalog:
                     continue
                 free = (
                     template.has_text
-                    or any(not spelled.isdisjoint(v) for v in template.vocabularies)
+                    or not spelled.isdisjoint(template.free)
                     or any(i in inp.joined_cover(f) for f in template.lists)
                 )
                 if is_article and article:
@@ -226,8 +224,8 @@ class Catalog:
                     break
                 cost += step
             else:
-                norm = max(inp.n, template.graph.max_units, 1)
-                out[template.order] = (round(1.0 - cost / 100.0 / norm, 6), literal)
+                reach = _best_confidence(cost, 0, inp.n, template.graph.max_units)
+                out[template.order] = (round(reach, 6), literal)
                 continue
             out[template.order] = None
         return out
@@ -275,75 +273,83 @@ class Catalog:
         near = tuple(self.near(token) for token in inp.tokens)
         return Probe(
             inp=inp,
+            readings=tuple(_readings(token) for token in inp.tokens),
             variants=variants,
             near=near,
             near_any=frozenset(word for words in near for word in words),
             list_floors={},
+            spoken={},
         )
 
-    def upper_bound(self, template: Template, probe: Probe) -> tuple[float, list[int]]:
+    def upper_bound(self, template: Template, probe: Probe) -> Reach:
         """The most confidence ``template`` can reach on this input (never an underestimate).
 
         Each required word group the input lacks costs at least leaving its cheapest word
-        out, unless an input word may be a misspelling of it (then that word pays); each
-        input word the template cannot produce costs at least its cheapest explanation:
-        skipping it, reading it as a misspelt template word or a misheard number or unit,
-        or as part of a split, spelt or misspelt list value.
+        out, unless an input word may be a misspelling of it (then that word pays), and so
+        does each required slot no value can be read for; each input word the template
+        cannot produce costs at least its cheapest explanation: skipping it, reading it as
+        a misspelt template word or a misheard number or unit, or as part of a split,
+        spelt or misspelt list value.
 
-        Also returns, for each input position, the least cost of reading the rest of the
-        input from there, which bounds the alignment from inside.
+        Also gives the most input words it can read as template words (literally or
+        fuzzily), for each input position the least cost of reading the rest of the input
+        from there (which bounds the alignment from inside), and the least cost in all.
         """
         inp = probe.inp
-        cost = 0
+        n = inp.n
+        cost = left_out = 0
         for group, least in zip(template.required, template.required_costs, strict=True):
             if group.isdisjoint(probe.variants) and group.isdisjoint(probe.near_any):
                 cost += least
-        rest = [0] * (inp.n + 1)
-        if not template.has_text:
-            vocabularies = template.vocabularies
-            literals = template.literals
-            for i in range(inp.n - 1, -1, -1):
-                rest[i] = rest[i + 1] + self._token_floor(template, probe, i, vocabularies,
-                                                          literals)
-            cost += rest[0]
-        if not cost:
-            return 1.0, rest
-        norm = max(inp.n, template.graph.max_units, 1)
-        return max(0.0, 1.0 - cost / 100.0 / norm), rest
+                left_out += 1
+        for name in template.required_slots:
+            if not self._spoken(template.finders[name], probe):
+                cost += MISSING_SLOT_COST
+                left_out += 1
+        literals, forms, free = template.literals, template.literal_forms, template.free
+        article, has_text, numeric = template.has_article, template.has_text, template.numeric
+        lists = template.lists
+        tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
+        literal = 0
+        rest = [0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            spelled, is_article = readings[i]
+            misread = _NO_SPAN
+            for word, word_step in near[i].items():
+                if word_step < misread and word in literals:
+                    misread = word_step
+            if (is_article and article) or misread < _NO_SPAN or not spelled.isdisjoint(forms):
+                literal += 1
+            step = 0
+            if not has_text and spelled.isdisjoint(free):
+                token = tokens[i]
+                if not (numeric and token.isdigit()) and not any(
+                    i in inp.joined_cover(finder) for finder in lists
+                ):
+                    step = min(insert[i], misread)
+                    if numeric:
+                        if step > HOMOPHONE_COST and token in NUMBER_HOMOPHONES:
+                            step = HOMOPHONE_COST
+                        if step > FUZZY_WORD_COST and near_unit(token) is not None:
+                            step = FUZZY_WORD_COST
+                    for finder in lists:
+                        if step <= _JOIN_SHARE:
+                            break
+                        step = min(step, self._list_floor(finder, probe, i))
+            rest[i] = rest[i + 1] + step
+        cost += rest[0]
+        bound = _best_confidence(cost, left_out, n, template.graph.max_units)
+        return Reach(bound, literal, rest, cost)
 
-    def _token_floor(
-        self,
-        template: Template,
-        probe: Probe,
-        i: int,
-        vocabularies: tuple[frozenset[str], ...],
-        literals: frozenset[str],
-    ) -> int:
-        """Least cost of explaining input token ``i`` with ``template``."""
-        inp = probe.inp
-        token = inp.tokens[i]
-        step = inp.insert[i]
-        if step <= FILLER_COST or any(token in v for v in vocabularies):
-            return 0
-        if any(i in inp.joined_cover(finder) for finder in template.lists):
-            return 0
-        if token.isdigit() and (template.numeric or _DIGIT_WORDS.get(token) in literals):
-            return 0
-        if any(s in v for s in singulars(token) for v in vocabularies):
-            return 0
-        if step > FUZZY_WORD_COST:
-            for word, cost in probe.near[i].items():
-                if cost < step and word in literals:
-                    step = cost
-        if template.numeric and step > HOMOPHONE_COST and token in NUMBER_HOMOPHONES:
-            step = HOMOPHONE_COST
-        if template.numeric and step > FUZZY_WORD_COST and near_unit(token) is not None:
-            step = FUZZY_WORD_COST
-        for finder in template.lists:
-            if step <= _JOIN_SHARE:
-                break
-            step = min(step, self._list_floor(finder, probe, i))
-        return step
+    @staticmethod
+    def _spoken(finder: Finder, probe: Probe) -> bool:
+        """Whether a value of ``finder`` can be read anywhere in the input, even fuzzily."""
+        found = probe.spoken.get(id(finder))
+        if found is None:
+            inp = probe.inp
+            found = any(inp.spans(finder, i, True) for i in range(inp.n))
+            probe.spoken[id(finder)] = found
+        return found
 
     @staticmethod
     def _list_floor(finder: ListFinder, probe: Probe, i: int) -> int:
@@ -361,11 +367,22 @@ class Catalog:
         return found
 
 
+class Reach(NamedTuple):
+    """What the best alignment of a template with an input can reach at most."""
+
+    confidence: float
+    literal: int
+    rest: list[int]
+    cost: int
+
+
 @dataclass(frozen=True, slots=True)
 class Probe:
     """One input as the candidate bounds see it."""
 
     inp: Input
+    readings: tuple[tuple[frozenset[str], bool], ...]
+    """What each token reads as without a fuzzy edit, and whether it is an article."""
     variants: set[str]
     """Input tokens with their singular forms and digits spelt out."""
     near: tuple[dict[str, int], ...]
@@ -373,6 +390,34 @@ class Probe:
     near_any: frozenset[str]
     list_floors: dict[tuple[int, int], int]
     """Least share of a list value covering a position, by (finder id, position)."""
+    spoken: dict[int, bool]
+    """Whether a value of a finder can be read anywhere, by finder id."""
+
+
+def _best_confidence(cost: int, left_out: int, n: int, max_units: int) -> float:
+    """The most confidence an alignment costing at least ``cost`` can have.
+
+    Confidence divides the cost by the larger of the input length and the template units
+    on the path. Units beyond the input length are words or slots left out: ``left_out``
+    of them are already in ``cost``, and each further one costs at least an article.
+    """
+    best = 0.0
+    for extra in range(max(0, max_units - n) + 1):
+        norm = max(n, min(max_units, n + extra), 1)
+        spent = cost + ARTICLE_COST * max(0, extra - left_out)
+        best = max(best, 1.0 - spent / 100.0 / norm)
+    return best
+
+
+@lru_cache(maxsize=8192)
+def _readings(token: str) -> tuple[frozenset[str], bool]:
+    """The template words ``token`` reads as without a fuzzy edit, and whether it is an article."""
+    readings: set[str] = {token, *singulars(token)}
+    if token.isdigit() and token.isascii() and len(token) <= 6:
+        word = _DIGIT_WORDS.get(str(int(token)))
+        if word is not None:
+            readings.add(word)
+    return frozenset(readings), token in ARTICLES
 
 
 class _ValueIndex:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .costs import delete_cost
 from .templates import Alt, Node, Opt, Seq, Slot, Word
 
-__all__ = ["Graph", "compile_graph", "required_words"]
+__all__ = ["Graph", "compile_graph", "required_slots", "required_words"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +111,17 @@ def required_words(node: Node) -> list[frozenset[str]]:
             return []
         union |= min(groups, key=len)
     return [frozenset(union)]
+
+
+def required_slots(node: Node) -> set[str]:
+    """Slots every sentence of the tree holds."""
+    if isinstance(node, Slot):
+        return {node.name}
+    if isinstance(node, (Word, Opt)):
+        return set()
+    if isinstance(node, Seq):
+        return {name for item in node.items for name in required_slots(item)}
+    common = required_slots(node.options[0])
+    for option in node.options[1:]:
+        common &= required_slots(option)
+    return common

@@ -100,36 +100,41 @@ class Matcher:
         best: _Best | None = None
         exact = [c for c in candidates if all(group & variants for group in c.strict)]
         bounds = catalog.exact_bounds(exact, inp)
-        reachable = [(reach, c) for c in exact if (reach := bounds[c.order]) is not None]
+        reachable = [(top, c) for c in exact if (top := bounds[c.order]) is not None]
         reachable.sort(key=lambda item: (-item[0][0], -item[0][1], item[1].order))
-        for reach, template in reachable:
+        for top, template in reachable:
             if best is not None:
-                if reach < best[0][:2]:
+                if top < best[0][:2]:
                     break  # neither more confidence nor more literal words: nor will the rest
-                if reach == best[0][:2] and best[0][2] == 0 and template.order > -best[0][3]:
+                if top == best[0][:2] and best[0][2] == 0 and template.order > -best[0][3]:
                     continue  # at most a tie, which the earlier template wins
             best = self._try(template, inp, None, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return self._result(best)
         probe = catalog.probe(inp, variants)
         ranked = sorted(
-            ((*catalog.upper_bound(c, probe), c) for c in candidates),
-            key=lambda item: (-item[0], item[2].order),
+            ((catalog.upper_bound(c, probe), c) for c in candidates),
+            key=lambda item: (-item[0].confidence, item[1].order),
         )
         for stage in (_LIGHT_BUDGET, None):
-            for bound, rest, template in ranked:
+            for reach, template in ranked:
+                bound = reach.confidence
                 limit = max(floor, best[0][0] if best is not None else 0.0)
                 if bound < limit:
                     break
+                if best is not None and best[0][2] == 0:
+                    most = (round(bound, 6), reach.literal)
+                    if most < best[0][:2] or (most == best[0][:2] and template.order > -best[0][3]):
+                        continue  # at best a tie that the best so far wins
                 norm = max(inp.n, template.graph.max_units, 1)
                 budget = int((1.0 - limit) * norm * 100 + 1e-6)
                 if stage is not None:
-                    if (1.0 - bound) * norm * 100 > stage + 1e-6:
+                    if reach.cost > stage:
                         continue  # needs more edits than the light stage allows
                     budget = min(budget, stage)
                 elif budget <= _LIGHT_BUDGET:
                     continue
-                best = self._try(template, inp, budget, floor, best, rest)
+                best = self._try(template, inp, budget, floor, best, reach.rest)
         return self._result(best) if best is not None else None
 
     @staticmethod
