@@ -321,7 +321,7 @@ class Catalog:
             if (is_article and article) or misread < _NO_SPAN or not spelled.isdisjoint(forms):
                 literal += 1
             step = 0
-            if not has_text and spelled.isdisjoint(free):
+            if spelled.isdisjoint(free):
                 token = tokens[i]
                 if not (numeric and token.isdigit()) and not any(
                     i in inp.joined_cover(finder) for finder in lists
@@ -337,9 +337,15 @@ class Catalog:
                             break
                         step = min(step, self._list_floor(finder, probe, i))
             rest[i] = rest[i + 1] + step
-        cost += rest[0]
-        bound = _best_confidence(cost, left_out, n, template.graph.max_units)
-        return Reach(bound, literal, rest, cost)
+        max_units = template.graph.max_units
+        if not has_text:
+            cost += rest[0]
+            return Reach(_best_confidence(cost, left_out, n, max_units), literal, rest, cost)
+        # Text words cost nothing but lower the confidence by their share; without any,
+        # every word pays as for a template without text.
+        spoken = (0.95 - 0.25 / max(n, 1)) * _best_confidence(cost, left_out, n, max_units)
+        unspoken = _best_confidence(cost + rest[0], left_out, n, max_units)
+        return Reach(max(spoken, unspoken), literal, [0] * (n + 1), cost)
 
     @staticmethod
     def _spoken(finder: Finder, probe: Probe) -> bool:

@@ -22,6 +22,7 @@ _MAX_CHARS = MAX_TOKENS * 40
 _NEAR_EXACT = 0.95
 _EXACT_BUDGET = 10**6
 _LIGHT_BUDGET = 60
+_FOUND = 10**9
 
 
 class Match(BaseModel):
@@ -108,7 +109,7 @@ class Matcher:
                     break  # neither more confidence nor more literal words: nor will the rest
                 if top == best[0][:2] and best[0][2] == 0 and template.order > -best[0][3]:
                     continue  # at most a tie, which the earlier template wins
-            best = self._try(template, inp, None, floor, best)
+            best = self._keep(template, self._align(template, inp, None), inp, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return self._result(best)
         probe = catalog.probe(inp, variants)
@@ -116,25 +117,31 @@ class Matcher:
             ((catalog.upper_bound(c, probe), c) for c in candidates),
             key=lambda item: (-item[0].confidence, item[1].order),
         )
+        tried: dict[int, int] = {}
         for stage in (_LIGHT_BUDGET, None):
             for reach, template in ranked:
                 bound = reach.confidence
                 limit = max(floor, best[0][0] if best is not None else 0.0)
                 if bound < limit:
                     break
-                if best is not None and best[0][2] == 0:
+                if best is not None:
                     most = (round(bound, 6), reach.literal)
-                    if most < best[0][:2] or (most == best[0][:2] and template.order > -best[0][3]):
-                        continue  # at best a tie that the best so far wins
+                    if most < best[0][:2] or (
+                        most == best[0][:2] and best[0][2] == 0 and template.order >= -best[0][3]
+                    ):
+                        continue  # cannot beat the best so far, at best tie with it
                 norm = max(inp.n, template.graph.max_units, 1)
                 budget = int((1.0 - limit) * norm * 100 + 1e-6)
                 if stage is not None:
                     if reach.cost > stage:
                         continue  # needs more edits than the light stage allows
-                    budget = min(budget, stage)
-                elif budget <= _LIGHT_BUDGET:
-                    continue
-                best = self._try(template, inp, budget, floor, best, reach.rest)
+                    if budget > 2 * stage:
+                        budget = stage  # look for a cheap match first
+                if budget <= tried.get(template.order, -1):
+                    continue  # aligned already: found its cheapest reading, or none this cheap
+                alignment = self._align(template, inp, budget, reach.rest)
+                tried[template.order] = budget if alignment is None else _FOUND
+                best = self._keep(template, alignment, inp, floor, best)
         return self._result(best) if best is not None else None
 
     @staticmethod
@@ -147,20 +154,15 @@ class Matcher:
             confidence=round(score, 4),
         )
 
-    def _try(
-        self,
-        template: Template,
-        inp: Input,
-        budget: int | None,
-        floor: float,
-        best: _Best | None,
-        rest: Sequence[int] | None = None,
-    ) -> _Best | None:
-        """Align one template (exactly if ``budget`` is None); keep the better of it and best.
+    @staticmethod
+    def _align(
+        template: Template, inp: Input, budget: int | None, rest: Sequence[int] | None = None
+    ) -> Alignment | None:
+        """The cheapest alignment of one template: exact if ``budget`` is None.
 
         ``rest`` bounds from below what reading the input from each position on costs.
         """
-        alignment = align(
+        return align(
             template.graph,
             inp,
             template.finders,
@@ -168,6 +170,16 @@ class Matcher:
             budget=_EXACT_BUDGET if budget is None else budget,
             rest=rest,
         )
+
+    @staticmethod
+    def _keep(
+        template: Template,
+        alignment: Alignment | None,
+        inp: Input,
+        floor: float,
+        best: _Best | None,
+    ) -> _Best | None:
+        """The better of ``best`` and the template's alignment."""
         if alignment is None:
             return best
         score = confidence(alignment, inp.n)
