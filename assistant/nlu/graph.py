@@ -71,16 +71,44 @@ def compile_graph(node: Node) -> Graph:
     """The token graph of a template tree."""
     builder = _Builder()
     final = builder.build(node, 0)
+    eps, words, slots, final = _shortcut(builder.eps, builder.words, builder.slots, final)
     return Graph(
         final=final,
-        eps=tuple(tuple(targets) for targets in builder.eps),
+        eps=tuple(tuple(targets) for targets in eps),
         words=tuple(
-            tuple((word, target, delete_cost(word)) for word, target in edges)
-            for edges in builder.words
+            tuple((word, target, delete_cost(word)) for word, target in edges) for edges in words
         ),
-        slots=tuple(tuple(edges) for edges in builder.slots),
+        slots=tuple(tuple(edges) for edges in slots),
         max_units=_max_units(node),
     )
+
+
+_Edges = list[list[tuple[str, int]]]
+
+
+def _shortcut(
+    eps: list[list[int]], words: _Edges, slots: _Edges, final: int
+) -> tuple[list[list[int]], _Edges, _Edges, int]:
+    """The same graph without states whose only way on is one empty edge.
+
+    The ends of alternatives and optional parts are such states: edges into them go
+    straight to where their empty edge leads, and the states left are renumbered in order.
+    """
+    count = len(eps)
+    target = list(range(count))
+    for state in range(count - 1, 0, -1):
+        if not words[state] and not slots[state] and len(eps[state]) == 1:
+            target[state] = target[eps[state][0]]
+    kept = [state for state in range(count) if target[state] == state]
+    number = {state: index for index, state in enumerate(kept)}
+
+    def to(state: int) -> int:
+        return number[target[state]]
+
+    new_eps = [list(dict.fromkeys(to(t) for t in eps[s] if to(t) != number[s])) for s in kept]
+    new_words = [[(word, to(t)) for word, t in words[s]] for s in kept]
+    new_slots = [[(name, to(t)) for name, t in slots[s]] for s in kept]
+    return new_eps, new_words, new_slots, to(final)
 
 
 def _max_units(node: Node) -> int:
