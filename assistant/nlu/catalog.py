@@ -49,8 +49,8 @@ _DIGIT_WORDS = {
 _JOIN_SHARE = 3
 """Least cost per token of a list value read with an edit ("k f c": a join costs 10 for ≤3)."""
 
-_MAX_SPAN = 6
-"""Most tokens a list value read with an edit (joined, spelt or fuzzy) spans."""
+_MAX_FUZZY_SPAN = 3
+"""Most tokens a fuzzily read list value spans."""
 
 _NO_SPAN = 10**6
 
@@ -271,7 +271,9 @@ class Catalog:
     def probe(self, inp: Input, variants: set[str]) -> Probe:
         """What the bounds need to know about an input, worked out once."""
         near = tuple(self.near(token) for token in inp.tokens)
+        unknown = [t not in self.fuzzy_gate and not t.isdigit() for t in inp.tokens]
         return Probe(
+            fuzzy_at=tuple(any(unknown[i : i + _MAX_FUZZY_SPAN]) for i in range(inp.n)),
             inp=inp,
             readings=tuple(_readings(token) for token in inp.tokens),
             variants=variants,
@@ -353,19 +355,30 @@ class Catalog:
         found = probe.spoken.get(id(finder))
         if found is None:
             inp = probe.inp
-            found = any(inp.spans(finder, i, True) for i in range(inp.n))
+            if isinstance(finder, ListFinder):
+                # Beyond the exact cover, values read only fuzzily, next to an unknown word.
+                found = bool(inp.joined_cover(finder)) or any(
+                    inp.spans(finder, i, True) for i in range(inp.n) if probe.fuzzy_at[i]
+                )
+            else:
+                found = any(inp.spans(finder, i, True) for i in range(inp.n))
             probe.spoken[id(finder)] = found
         return found
 
     @staticmethod
     def _list_floor(finder: ListFinder, probe: Probe, i: int) -> int:
-        """Least share of a value of ``finder`` covering token ``i`` (its cost per token)."""
+        """Least share of a value of ``finder`` covering token ``i`` (its cost per token).
+
+        Only for tokens outside the exact cover: what covers them is a fuzzy value.
+        """
         key = (id(finder), i)
         found = probe.list_floors.get(key)
         if found is None:
             found = _NO_SPAN
             inp = probe.inp
-            for j in range(max(0, i - _MAX_SPAN + 1), i + 1):
+            for j in range(max(0, i - _MAX_FUZZY_SPAN + 1), i + 1):
+                if not probe.fuzzy_at[j]:
+                    continue
                 for end, _, cost, _ in inp.spans(finder, j, True):
                     if end > i:
                         found = min(found, cost // (end - j))
@@ -394,6 +407,8 @@ class Probe:
     near: tuple[dict[str, int], ...]
     """Template words each input token may be a misspelling of, with what reading it costs."""
     near_any: frozenset[str]
+    fuzzy_at: tuple[bool, ...]
+    """Whether a fuzzily read list value may start at a position (an unknown word is near)."""
     list_floors: dict[tuple[int, int], int]
     """Least share of a list value covering a position, by (finder id, position)."""
     spoken: dict[int, bool]
