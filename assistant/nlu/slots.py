@@ -42,6 +42,7 @@ _MAX_JOIN = 3
 _MAX_TEXT = 12
 _FUZZY_MIN_LEN = 4
 _MAX_SPELT = 6
+_HEAD = 4
 _NEAREST_CACHE = 4096
 
 
@@ -87,6 +88,8 @@ class ListFinder:
         self.forms: tuple[str, ...] = tuple(forms)
         self.vocabulary = frozenset(self.tokens | set(self.joined))
         self._fuzzy_keys = list(self.joined)
+        self._heads = frozenset(key[:size] for key in self.joined for size in range(1, _HEAD + 1))
+        """The first letters of joined forms: a value read exactly begins with one."""
         self._nearest = lru_cache(maxsize=_NEAREST_CACHE)(self._nearest_uncached)
 
     def words(self) -> frozenset[str]:
@@ -101,8 +104,11 @@ class ListFinder:
             if end not in best or cost < best[end][0]:
                 best[end] = (cost, value)
 
+        first = tokens[start]
+        heads = self._heads
+        begins = first[:_HEAD] in heads or any(s[:_HEAD] in heads for s in singulars(first))
         prefixes = self.prefixes
-        frontier: list[tuple[str, int]] = [("", 0)]
+        frontier: list[tuple[str, int]] = [("", 0)] if begins else []
         end = start
         while frontier and end < len(tokens):
             token = tokens[end]
@@ -121,7 +127,7 @@ class ListFinder:
                     offer(end, value, cost)
             frontier = advanced
         joined = ""
-        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
+        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1 if begins else 0):
             joined += tokens[start + size - 1]
             value = self.joined.get(joined)
             if value is not None:
