@@ -1,0 +1,138 @@
+"""The candidate bounds never promise less than an alignment reaches, and the spellings read."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from assistant.nlu import Matcher, normalize
+from assistant.nlu.align import Input, align, confidence
+from assistant.nlu.graph import compile_graph
+from assistant.nlu.spelling import letter_of, near_unit, number_readings
+from assistant.nlu.templates import parse_template
+from assistant.skill import IntentSpec, Skill, SlotList, SlotSpec
+
+_SHOPS = SlotList(values={"starbucks": ("star bucks",), "kfc": ("k f c",), "sf express": ()})
+_CITIES = SlotList(values={"shenzhen": ("shen zhen",), "hong kong": (), "london": ()})
+
+
+def _skills() -> list[Skill]:
+    def intent(name: str, templates: tuple[str, ...], **slots: SlotSpec) -> IntentSpec:
+        return IntentSpec(name=name, templates=templates, slots=slots)
+
+    return [
+        Skill(name="coupons", lists={"merchant": _SHOPS}, intents=(
+            intent("coupons.list", ("what coupons do i have [for {merchant}]",
+                                    "(show|list) [me] [my] [{merchant}] coupons"),
+                   merchant=SlotSpec()),)),
+        Skill(name="weather", lists={"city": _CITIES}, intents=(
+            intent("weather.forecast", ("[what is the] weather [in {city}] [{day}]",),
+                   city=SlotSpec(), day=SlotSpec(type="day")),)),
+        Skill(name="timer", intents=(
+            intent("timer.set", ("(set|start) a timer for {duration}", "timer for {duration}"),
+                   duration=SlotSpec(type="duration")),)),
+        Skill(name="transit", intents=(
+            intent("transit.next_bus", ("when is the next bus [number] {line}",),
+                   line=SlotSpec(type="number")),)),
+        Skill(name="search", intents=(
+            intent("search.web", ("search for {query}", "find [me] {query} please"),
+                   query=SlotSpec(type="text")),)),
+    ]
+
+
+_SENTENCES = [
+    "what coupons do i have for kfc", "show me my star bucks coupons", "weather in london today",
+    "what is the weather in shen zhen on monday", "set a timer for five minutes",
+    "timer for an hour and ten minutes", "when is the next bus number forty two",
+    "search for cheap flights", "find me a good pizza please", "when is the next bus 42",
+]
+_NOISE = ["um", "the", "please", "cat", "for", "too", "ate", "minuets", "kay", "ef", "see",
+          "wether", "copons", "londn", "shen", "zen"]
+
+
+def _perturb(rng: random.Random, sentence: str) -> str:
+    words = sentence.split()
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.randrange(4)
+        if kind == 0:
+            words.insert(rng.randrange(len(words) + 1), rng.choice(_NOISE))
+        elif kind == 1 and len(words) > 1:
+            del words[rng.randrange(len(words))]
+        elif kind == 2:
+            i = rng.randrange(len(words))
+            if len(words[i]) > 3:
+                words[i] = words[i][:-1]
+        else:
+            words[rng.randrange(len(words))] = rng.choice(_NOISE)
+    return " ".join(words)
+
+
+def _inputs() -> list[str]:
+    rng = random.Random(3)
+    return _SENTENCES + [_perturb(rng, rng.choice(_SENTENCES)) for _ in range(150)]
+
+
+def test_bounds_never_underestimate_an_alignment() -> None:
+    catalog = Matcher.build(_skills())._catalog
+    checked = 0
+    for text in _inputs():
+        inp = Input(normalize(text), catalog.fuzzy_gate)
+        variants = catalog.variants(inp.tokens)
+        candidates = catalog.candidates(inp, variants, None)
+        exact = catalog.exact_bounds(candidates, inp)
+        probe = catalog.probe(inp, variants)
+        for template in candidates:
+            reach = catalog.upper_bound(template, probe)
+            found = align(template.graph, inp, template.finders, tolerant=True, budget=10**6)
+            if found is not None:
+                score = confidence(found, inp.n)
+                assert round(score, 6) <= round(reach.confidence, 6), (text, template.intent)
+                if score > 0.0:
+                    assert found.cost >= reach.cost, (text, template.intent)
+                # The floors inside the alignment leave its result as it was.
+                pruned = align(template.graph, inp, template.finders, tolerant=True,
+                               budget=found.cost, rest=reach.rest)
+                assert pruned == found, (text, template.intent)
+                checked += 1
+            walked = align(template.graph, inp, template.finders, tolerant=False, budget=10**6)
+            if walked is not None:
+                top = exact[template.order]
+                assert top is not None, (text, template.intent)
+                assert (round(confidence(walked, inp.n), 6), walked.literal) <= top
+    assert checked > 200
+
+
+def test_compiled_graphs_have_no_pass_through_states() -> None:
+    graph = compile_graph(parse_template("(set|start) [a|an] timer [for] {duration} [please]",
+                                         slots={"duration"}))
+    for state in range(1, graph.final):
+        assert graph.words[state] or graph.slots[state] or len(graph.eps[state]) != 1
+
+
+@pytest.mark.parametrize(
+    ("tokens", "heard"),
+    [
+        (["forty", "too"], (("forty", "two"), 1)),
+        (["sixty", "for"], (("sixty", "four"), 1)),
+        (["ate"], (("eight",), 1)),
+        (["won", "hundred"], (("one", "hundred"), 1)),
+        (["for", "five"], None),
+        (["to"], None),
+        (["forty", "two"], None),
+    ],
+)
+def test_number_homophones_read_only_where_a_number_is_spoken(
+    tokens: list[str], heard: tuple[tuple[str, ...], int] | None
+) -> None:
+    assert number_readings(tokens) == heard
+
+
+def test_letter_names_and_unit_words() -> None:
+    assert [letter_of(word) for word in ("kay", "ef", "see", "k", "ess", "cat")] == [
+        "k", "f", "c", "k", "s", None,
+    ]
+    unit = near_unit("minuets")
+    assert unit is not None and unit[0] == "minutes"
+    assert near_unit("minutes") is None
+    assert near_unit("monday") is None
