@@ -46,12 +46,6 @@ def test_other_speech_does_not_wake(heard: str) -> None:
     assert result.command == " ".join(result.command.split())
 
 
-@pytest.mark.parametrize("heard", ["heating is on", "testing one two", "eighteen"])
-def test_sound_alikes_at_the_start_wake_too(heard: str) -> None:
-    """The price of accepting Whisper's spellings of the phrase: a known limitation."""
-    assert WakeSpotter("hey ting").check(heard).woke
-
-
 def test_the_phrase_is_configurable() -> None:
     spotter = WakeSpotter("OK Computer")
     assert spotter.check("okay computer play").woke
