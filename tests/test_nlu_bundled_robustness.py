@@ -54,6 +54,10 @@ KEPT = [
     ("what coupons do i have for kfc", "coupons.list", {"merchant": "kfc"}),
     ("weather in shenzhen on monday", "weather.forecast", {"city": "shenzhen", "day": "monday"}),
     ("when is the next bus number forty two", "transit.next_bus", {"line": 42}),
+    # Hundreds written as digits, "and" kept: one number, not the part after "and".
+    ("next bus 100 and 20", "transit.next_bus", {"line": 120}),
+    ("when is the next bus number 100 and 20", "transit.next_bus", {"line": 120}),
+    ("when is the next bus number one hundred and 20", "transit.next_bus", {"line": 120}),
 ]
 
 
@@ -77,6 +81,12 @@ OUT_OF_DOMAIN = [
     "turn off the lights",
     "i see you are there",
     "why are you so slow",
+    # A request verb and free words, without the words that say it is a mini program search.
+    "i'm looking for my keys",
+    "i want to go to sleep",
+    "i need help with my homework",
+    "search for my keys",
+    "find my phone",
 ]
 
 
@@ -84,3 +94,41 @@ OUT_OF_DOMAIN = [
 def test_out_of_domain_stays_rejected(matcher: Matcher, text: str) -> None:
     assert matcher.threshold == 0.65
     assert matcher.match(text) is None
+
+
+FREE_TEXT_WITHOUT_ITS_WORDS = [
+    "i'm looking for my keys",
+    "i want to go to sleep",
+    "i need help with my homework",
+    "search for my keys",
+    "find my phone",
+    "look for my glasses",
+    "i need a break",
+]
+
+
+@pytest.mark.parametrize("text", FREE_TEXT_WITHOUT_ITS_WORDS)
+def test_free_text_needs_the_words_around_it(matcher: Matcher, text: str) -> None:
+    """A template with a text slot never reads a sentence that lacks its meaningful words."""
+    best = matcher.best(text)
+    assert best is None or best.intent != "miniprogram.search", (text, best)
+
+
+MINI_PROGRAM_SEARCHES = [
+    ("find a mini program for fresh fruit", "fresh fruit"),
+    ("search for train ticket services", "train ticket"),
+    ("is there a mini program that sells flowers", "flowers"),
+    ("find me an app for train tickets", "train tickets"),
+    ("are there any mini programs for food delivery", "food delivery"),
+    ("search for a mini program that sells flowers", "flowers"),
+    ("i'm looking for a flower shop mini program", "flower shop"),
+    ("i need a mini program for flowers", "flowers"),
+    ("look for a taxi app", "taxi"),
+]
+
+
+@pytest.mark.parametrize(("text", "query"), MINI_PROGRAM_SEARCHES)
+def test_mini_program_searches_still_match(matcher: Matcher, text: str, query: str) -> None:
+    match = matcher.match(text)
+    assert match is not None, text
+    assert (match.intent, match.slots) == ("miniprogram.search", {"query": query})

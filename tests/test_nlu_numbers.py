@@ -56,6 +56,12 @@ def test_normalize_survives_garbage() -> None:
         ("nine hundred and ninety nine", 999),
         ("42", 42),
         ("7", 7),
+        # Recognisers write parts of a spoken number as digits.
+        ("one hundred and 20", 120),
+        ("three hundred 5", 305),
+        ("100 and 20", 120),
+        ("100 and twenty two", 122),
+        ("900 and 99", 999),
     ],
 )
 def test_parse_number(words: str, value: int) -> None:
@@ -65,7 +71,9 @@ def test_parse_number(words: str, value: int) -> None:
 @pytest.mark.parametrize(
     "words",
     ["", "a", "hundred", "forty forty", "two seven", "twenty zero", "one hundred and",
-     "seven hundred zero", "ten two", "and", "latte", "two hundred hundred", "1000000000"],
+     "seven hundred zero", "ten two", "and", "latte", "two hundred hundred", "1000000000",
+     "150 and 2", "100 and 0", "100 and 100", "one hundred and 100", "3 and 4", "100 20",
+     "1000 and 20"],
 )
 def test_parse_number_rejects(words: str) -> None:
     assert parse_number(words.split()) is None

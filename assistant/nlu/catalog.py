@@ -22,7 +22,7 @@ from .costs import (
     delete_cost,
     word_cost,
 )
-from .graph import Graph, compile_graph, required_slots, required_words
+from .graph import Graph, compile_graph, required_slots, required_words, slot_names
 from .normalize import ARTICLES, FILLERS, singulars
 from .numbers import NUMBER_WORDS, SPOKEN_FORMS, parse_number
 from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
@@ -131,7 +131,8 @@ class Catalog:
         self._near: dict[str, dict[str, int]] = {}
 
     def _add(self, skill: str, intent: str, tree: Node, finders: dict[str, Finder]) -> Template:
-        graph = compile_graph(tree)
+        has_text = any(finders[name] is TEXT for name in slot_names(tree))
+        graph = compile_graph(tree, text=has_text)
         used = {name for edges in graph.slots for name, _ in edges}
         literals = frozenset(literal_words(tree))
         required = tuple(
@@ -147,7 +148,9 @@ class Catalog:
             graph=graph,
             finders={name: finders[name] for name in used},
             required=required,
-            required_costs=tuple(min(delete_cost(word) for word in group) for group in required),
+            required_costs=tuple(
+                min(delete_cost(word, text=has_text) for word in group) for group in required
+            ),
             required_slots=tuple(sorted(required_slots(tree))),
             strict=tuple(group for group in required if not group & _SKIPPABLE),
             literals=literals,
@@ -160,7 +163,7 @@ class Catalog:
                 *(_SPOKEN[id(finder)] for finder in used_finders if id(finder) in _SPOKEN),
             ),
             lists=tuple(f for f in used_finders if isinstance(f, ListFinder)),
-            has_text=any(finders[name] is TEXT for name in used),
+            has_text=has_text,
             numeric=any(finders[name] in (NUMBER, DURATION) for name in used),
         )
         self.templates.append(template)

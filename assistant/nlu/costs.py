@@ -1,4 +1,19 @@
-"""Edit costs, in hundredths of a word: what each difference between input and template costs."""
+"""Edit costs, in hundredths of a word: what each difference between input and template costs.
+
+Free text and kept words
+------------------------
+A ``text`` slot explains any words, so in a template that holds one the literal words
+around it are all that tie a sentence to the intent. Most of them say little: fillers,
+articles, function words ("for", "that", "is there") and generic request verbs ("find",
+"search", "i need", "i am looking for") start requests of every kind. The rest, the words
+that carry the template's meaning ("mini program", "app", "sells"), are *kept words*: in a
+template with a text slot the tolerant alignment may read them fuzzily or in the plural but
+never leave them out (``KEPT_COST``). Without that rule a generic verb plus free text
+matches anything: "i am looking for my keys" would be "<find> {query} <mp>" with the one
+word that says what is searched for left out. Templates without a text slot are unchanged:
+their slots and literal words bound what the input may say, so one missing word stays a
+small cost there. ``GENERIC_WORDS`` lists the words that are not kept.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +30,10 @@ __all__ = [
     "FILLER_COST",
     "FUZZY_CUTOFF",
     "FUZZY_WORD_COST",
+    "GENERIC_WORDS",
     "HOMOPHONE_COST",
     "JOIN_COST",
+    "KEPT_COST",
     "LIGHT_COST",
     "MISSING_SLOT_COST",
     "PLURAL_COST",
@@ -53,6 +70,9 @@ ARTICLE_COST = 10
 
 FILLER_COST = 15
 """A filler word ("please", "um", "could you") in the input."""
+
+KEPT_COST = 10**6
+"""Leaving out a kept word of a template with a text slot: more than any budget, so never."""
 
 MISSING_SLOT_COST = 100
 """A slot of the template that has no value in the input."""
@@ -108,12 +128,36 @@ def word_cost(token: str, word: str, tolerant: bool) -> int | None:
     return None
 
 
-def delete_cost(word: str) -> int:
-    """Cost of a template word the speaker left out."""
+GENERIC_WORDS: frozenset[str] = frozenset(
+    _LIGHT_WORDS
+    | {
+        # pronouns, prepositions, conjunctions, auxiliaries, question words
+        "i", "me", "my", "you", "your", "we", "us", "our", "he", "she", "they", "them",
+        "to", "for", "in", "of", "on", "at", "from", "with", "by", "about", "up", "among",
+        "into", "and", "or", "is", "are", "am", "be", "was", "were", "do", "does", "did",
+        "can", "could", "would", "will", "shall", "should", "may", "might", "let", "lets",
+        "not", "which", "what", "who", "where", "when", "how", "there", "some", "any",
+        "all", "one",
+        # request verbs that start requests of every kind
+        "find", "search", "look", "looking", "get", "show", "need", "want", "have", "has",
+        "know", "recommend", "suggest", "give", "tell", "help", "like", "try", "go", "see",
+    }
+)
+"""Words a template with a text slot may lose like any other (see the module docstring)."""
+
+
+def delete_cost(word: str, *, text: bool = False) -> int:
+    """Cost of a template word the speaker left out.
+
+    ``text``: the word belongs to a template with a text slot, where words that carry
+    meaning are kept (``KEPT_COST``).
+    """
     if word in ARTICLES:
         return ARTICLE_COST
     if word in FILLERS:
         return FILLER_COST
+    if text and word not in GENERIC_WORDS:
+        return KEPT_COST
     return DELETE_COST
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .costs import delete_cost
 from .templates import Alt, Node, Opt, Seq, Slot, Word
 
-__all__ = ["Graph", "compile_graph", "required_slots", "required_words"]
+__all__ = ["Graph", "compile_graph", "required_slots", "required_words", "slot_names"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +67,12 @@ class _Builder:
         return end
 
 
-def compile_graph(node: Node) -> Graph:
-    """The token graph of a template tree."""
+def compile_graph(node: Node, *, text: bool = False) -> Graph:
+    """The token graph of a template tree.
+
+    ``text``: the template holds a text slot, so its words that carry meaning may not be
+    left out (see ``costs``).
+    """
     builder = _Builder()
     final = builder.build(node, 0)
     eps, words, slots, final = _shortcut(builder.eps, builder.words, builder.slots, final)
@@ -76,7 +80,8 @@ def compile_graph(node: Node) -> Graph:
         final=final,
         eps=tuple(tuple(targets) for targets in eps),
         words=tuple(
-            tuple((word, target, delete_cost(word)) for word, target in edges) for edges in words
+            tuple((word, target, delete_cost(word, text=text)) for word, target in edges)
+            for edges in words
         ),
         slots=tuple(tuple(edges) for edges in slots),
         max_units=_max_units(node),
@@ -153,3 +158,15 @@ def required_slots(node: Node) -> set[str]:
     for option in node.options[1:]:
         common &= required_slots(option)
     return common
+
+
+def slot_names(node: Node) -> set[str]:
+    """Every slot the tree can hold."""
+    if isinstance(node, Slot):
+        return {node.name}
+    if isinstance(node, Word):
+        return set()
+    if isinstance(node, Opt):
+        return slot_names(node.body)
+    children = node.items if isinstance(node, Seq) else node.options
+    return {name for child in children for name in slot_names(child)}

@@ -68,13 +68,22 @@ def parse_number(tokens: Sequence[str]) -> int | None:
     """A cardinal from its tokens: ["forty", "two"] → 42, ["42"] → 42, else None.
 
     Words cover 0..999 ("three hundred and five", "a hundred"); a single token of digits
-    is read as written. The whole token sequence must be the number.
+    is read as written. Digits may stand for a part after the hundreds ("one hundred and
+    20") and hundreds in digits may go before "and" ("100 and 20" → 120), as recognisers
+    write them. The whole token sequence must be the number.
     """
     count = len(tokens)
     if count == 0:
         return None
     if count == 1 and tokens[0].isdigit() and tokens[0].isascii():
         return int(tokens[0]) if len(tokens[0]) <= _MAX_DIGITS else None
+    if count >= 3 and _is_digits(tokens[0]) and tokens[1] == "and":
+        # "100 and 20": a recogniser writes the hundreds as digits and keeps the "and".
+        hundreds = int(tokens[0])
+        if hundreds % 100 or not 100 <= hundreds <= 900:
+            return None
+        rest = _below_hundred(tokens[2:])
+        return None if rest is None or rest == 0 else hundreds + rest
     if "hundred" in tokens:
         at = list(tokens).index("hundred")
         head, tail = tokens[:at], list(tokens[at + 1 :])
@@ -94,10 +103,17 @@ def parse_number(tokens: Sequence[str]) -> int | None:
     return _below_hundred(tokens)
 
 
+def _is_digits(token: str) -> bool:
+    return token.isdigit() and token.isascii() and len(token) <= _MAX_DIGITS
+
+
 def _below_hundred(tokens: Sequence[str]) -> int | None:
-    """0..99 from one or two words ("seven", "seventeen", "forty two")."""
+    """0..99 from one or two words ("seven", "seventeen", "forty two"), or digits ("20")."""
     if len(tokens) == 1:
         word = tokens[0]
+        if _is_digits(word):
+            value = int(word)
+            return value if value < 100 else None
         for table in (_UNITS, _TEENS, _TENS):
             if word in table:
                 return table[word]

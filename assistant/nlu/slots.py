@@ -218,7 +218,16 @@ class _NumberFinder:
         first = tokens[start]
         if first.isdigit():
             value = parse_number([first])
-            return [] if value is None else [(start + 1, value, 0, 0)]
+            if value is None:
+                return []
+            out = [(start + 1, value, 0, 0)]
+            if start + 2 < len(tokens) and tokens[start + 1] == "and":
+                # "100 and 20", "100 and twenty two"
+                for end in range(start + 3, min(start + 5, len(tokens)) + 1):
+                    joined = parse_number(tokens[start:end])
+                    if joined is not None:
+                        out.append((end, joined, 0, 0))
+            return out
         if first not in (self._STARTS if tolerant else NUMBER_STARTS):
             return []
         out: list[Span] = []
