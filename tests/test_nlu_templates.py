@@ -153,3 +153,44 @@ def test_required_words() -> None:
     groups = required_words(parse_template("(open|launch) the [big] {app} [app]"))
     assert groups == [frozenset({"open", "launch"}), frozenset({"the"})]
     assert required_words(parse_template("[please] ({app}|open it)")) == []
+
+
+def test_text_templates_keep_their_meaningful_words() -> None:
+    from assistant.nlu.costs import DELETE_COST, KEPT_COST
+
+    tree = parse_template("(find|search for) [a] recipe (for|with) {query}")
+    costs = {word: cost for edges in compile_graph(tree, text=True).words for word, _, cost in edges}
+    assert costs["recipe"] == KEPT_COST
+    assert costs["find"] == costs["search"] == costs["for"] == DELETE_COST
+    plain = {word: cost for edges in compile_graph(tree).words for word, _, cost in edges}
+    assert plain["recipe"] == DELETE_COST
+
+
+def test_free_text_is_not_read_without_the_words_around_it() -> None:
+    skill = Skill(
+        name="cook",
+        lists={"dish": SlotList(values={"pasta": (), "soup": ()})},
+        intents=(
+            IntentSpec(
+                name="cook.recipes",
+                templates=("(find|search for) [a|some] recipes (for|with) {query}",),
+                slots={"query": SlotSpec(type="text")},
+            ),
+            IntentSpec(
+                name="cook.dish",
+                templates=("(find|cook) [a|some] {dish} recipe",),
+                slots={"dish": SlotSpec()},
+            ),
+        ),
+    )
+    matcher = Matcher.build([skill], threshold=0.65)
+    found = matcher.match("find some recipes for chicken curry")
+    assert found is not None and found.slots == {"query": "chicken curry"}
+    misheard = matcher.match("find some recipies for chicken curry")
+    assert misheard is not None and misheard.slots == {"query": "chicken curry"}
+    # "recipes" carries the meaning: without it the template is not read at all.
+    best = matcher.best("find some shoes for my brother")
+    assert best is None or best.intent != "cook.recipes"
+    # Templates without free text still forgive one missing word.
+    dish = matcher.match("find a pasta")
+    assert dish is not None and dish.slots == {"dish": "pasta"}

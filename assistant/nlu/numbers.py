@@ -79,11 +79,11 @@ def parse_number(tokens: Sequence[str]) -> int | None:
         return int(tokens[0]) if len(tokens[0]) <= _MAX_DIGITS else None
     if count >= 3 and _is_digits(tokens[0]) and tokens[1] == "and":
         # "100 and 20": a recogniser writes the hundreds as digits and keeps the "and".
-        hundreds = int(tokens[0])
-        if hundreds % 100 or not 100 <= hundreds <= 900:
+        whole = int(tokens[0])
+        if whole % 100 or not 100 <= whole <= 900:
             return None
-        rest = _below_hundred(tokens[2:])
-        return None if rest is None or rest == 0 else hundreds + rest
+        after = _below_hundred(tokens[2:])
+        return None if after is None or after == 0 else whole + after
     if "hundred" in tokens:
         at = list(tokens).index("hundred")
         head, tail = tokens[:at], list(tokens[at + 1 :])

@@ -216,11 +216,12 @@ class _NumberFinder:
         self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
     ) -> list[Span]:
         first = tokens[start]
+        out: list[Span] = []
         if first.isdigit():
             value = parse_number([first])
             if value is None:
-                return []
-            out = [(start + 1, value, 0, 0)]
+                return out
+            out.append((start + 1, value, 0, 0))
             if start + 2 < len(tokens) and tokens[start + 1] == "and":
                 # "100 and 20", "100 and twenty two"
                 for end in range(start + 3, min(start + 5, len(tokens)) + 1):
@@ -229,8 +230,7 @@ class _NumberFinder:
                         out.append((end, joined, 0, 0))
             return out
         if first not in (self._STARTS if tolerant else NUMBER_STARTS):
-            return []
-        out: list[Span] = []
+            return out
         for end in range(start + 1, min(start + 5, len(tokens)) + 1):
             window = tokens[start:end]
             value = parse_number(window)
