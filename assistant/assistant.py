@@ -200,9 +200,15 @@ class Assistant:
         caller = self.plugin_manager.subset_hook_caller("handle_intent", others)
         try:
             reply = caller(request=request, context=context)
-        except ServiceError as exc:
+        except ServiceError as exc:  # a short apology naming the service; the dialog goes on
             _LOGGER.warning("skill %s: %s", loaded.name, exc)
-            return Reply(text=f"Sorry, {exc}")
+            reason = getattr(exc, "reason", None)
+            return Reply(
+                text=f"Sorry, {str(exc).rstrip('.')}.",
+                service=getattr(exc, "service", None),
+                action=getattr(exc, "action", None),
+                data={"error": reason} if reason else {},
+            )
         except AssistantError as exc:
             return Reply(text=f"Sorry, {exc}")
         except Exception:

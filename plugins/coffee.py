@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant import IntentRequest, Reply, ServiceError, SkillContext, hookimpl
+from assistant import IntentRequest, Reply, SkillContext, hookimpl
 from assistant.services.skillkit import (
-    apology,
     directory_of,
     idempotency_key,
     open_app,
@@ -53,10 +52,7 @@ def _drinks(quantity: int, size: str, drink: str) -> str:
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
     if request.intent != "coffee.order":
         return None
-    try:
-        return _order(request, context)
-    except ServiceError as exc:
-        return apology(exc)
+    return _order(request, context)
 
 
 def _order(request: IntentRequest, context: SkillContext) -> Reply:

@@ -8,7 +8,6 @@ from typing import Any
 from assistant import IntentRequest, Reply, ServiceError, SkillContext, hookimpl
 from assistant.services import ServiceDirectory, ServiceManifest
 from assistant.services.skillkit import (
-    apology,
     directory_of,
     idempotency_key,
     open_app,
@@ -36,10 +35,7 @@ def register_skills(register: Callable[..., None]) -> None:
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
     if not request.intent.startswith("coupons."):
         return None
-    try:
-        return _handle(request, context)
-    except ServiceError as exc:
-        return apology(exc)
+    return _handle(request, context)
 
 
 def _wallet(directory: ServiceDirectory) -> ServiceManifest:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant import IntentRequest, Reply, ServiceError, SkillContext, hookimpl
+from assistant import IntentRequest, Reply, SkillContext, hookimpl
 from assistant.services.skillkit import (
-    apology,
     directory_of,
     set_open_app,
     what_it_offers,
@@ -36,13 +35,10 @@ def register_skills(register: Callable[..., None]) -> None:
 
 @hookimpl
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
-    try:
-        if request.intent == "miniprogram.search":
-            return _search(request, context)
-        if request.intent == "miniprogram.open":
-            return _open(request, context)
-    except ServiceError as exc:
-        return apology(exc)
+    if request.intent == "miniprogram.search":
+        return _search(request, context)
+    if request.intent == "miniprogram.open":
+        return _open(request, context)
     return None
 
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from assistant import IntentRequest, Reply, ServiceError, SkillContext, hookimpl
+from assistant import IntentRequest, Reply, SkillContext, hookimpl
 from assistant.services import CallResult, ServiceCallError, ServiceManifest
-from assistant.services.skillkit import apology, directory_of, open_app, service_reply
+from assistant.services.skillkit import directory_of, open_app, service_reply
 
 from .vocab import load_skill
 
@@ -29,10 +29,7 @@ def register_skills(register: Callable[..., None]) -> None:
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
     if request.intent != "parcel.track":
         return None
-    try:
-        return _track(request, context)
-    except ServiceError as exc:
-        return apology(exc)
+    return _track(request, context)
 
 
 def _when(iso: str) -> str:
@@ -78,7 +75,7 @@ def _track(request: IntentRequest, context: SkillContext) -> Reply:
         except ServiceCallError as exc:
             failed.append(exc)
     if not answered:
-        return apology(failed[0])
+        raise failed[0]  # the assistant apologises, naming the courier
     parcels = [(p, m.name, r) for r, m in answered for p in r.data.get("parcels", [])]
     parcels.sort(key=lambda item: _ORDER.get(item[0]["status"], 9))
     names = ", ".join(m.name for _, m in answered)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant import IntentRequest, Reply, ServiceError, SkillContext, hookimpl
-from assistant.services.skillkit import apology, directory_of, service_reply
+from assistant import IntentRequest, Reply, SkillContext, hookimpl
+from assistant.services.skillkit import directory_of, service_reply
 
 from .vocab import load_skill
 
@@ -25,10 +25,7 @@ def register_skills(register: Callable[..., None]) -> None:
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
     if request.intent != "travel.guide":
         return None
-    try:
-        return _guide(request, context)
-    except ServiceError as exc:
-        return apology(exc)
+    return _guide(request, context)
 
 
 def _guide(request: IntentRequest, context: SkillContext) -> Reply:

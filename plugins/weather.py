@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant import IntentRequest, Reply, ServiceError, SkillContext, hookimpl
-from assistant.services.skillkit import apology, directory_of, service_reply
+from assistant import IntentRequest, Reply, SkillContext, hookimpl
+from assistant.services.skillkit import directory_of, service_reply
 
 from .vocab import load_skill
 
@@ -37,10 +37,7 @@ def register_skills(register: Callable[..., None]) -> None:
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
     if request.intent != "weather.forecast":
         return None
-    try:
-        return _forecast(request, context)
-    except ServiceError as exc:
-        return apology(exc)
+    return _forecast(request, context)
 
 
 def _city_name(city: str) -> str:

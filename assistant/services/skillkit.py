@@ -12,11 +12,10 @@ from ..errors import ServiceError
 from ..messages import IntentRequest, Reply
 from ..skillcontext import SkillContext
 from .directory import ServiceDirectory
-from .invoke import CallResult, ServiceCallError
+from .invoke import CallResult
 from .manifest import ServiceManifest
 
 __all__ = [
-    "apology",
     "directory_of",
     "idempotency_key",
     "open_app",
@@ -39,16 +38,6 @@ def directory_of(context: SkillContext) -> ServiceDirectory:
     if not isinstance(services, ServiceDirectory):
         raise ServiceError("mini programs are not available right now")
     return services
-
-
-def apology(exc: ServiceError) -> Reply:
-    """A short apology naming the service that failed; the conversation carries on."""
-    _LOGGER.warning("%s", exc)
-    text = str(exc).rstrip(".")
-    if isinstance(exc, ServiceCallError):
-        return Reply(text=f"Sorry, {text}.", service=exc.service, action=exc.action,
-                     data={"error": exc.reason})
-    return Reply(text=f"Sorry, {text}.")
 
 
 def service_reply(text: str, result: CallResult, **fields: Any) -> Reply:

@@ -9,7 +9,6 @@ from typing import Any
 from assistant import IntentRequest, Reply, ServiceError, Skill, SkillContext, hookimpl
 from assistant.services import CallContext, load_manifest_file
 from assistant.services.skillkit import (
-    apology,
     directory_of,
     idempotency_key,
     remember_pending,
@@ -61,25 +60,22 @@ def register_skills(register: Callable[..., None]) -> None:
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
     if request.intent not in ("tea.price", "tea.order"):
         return None
-    try:
-        directory = directory_of(context)
-        action = "order_tea" if request.intent == "tea.order" else "price_tea"
-        shops = directory.find(action, category="tea")
-        if not shops:
-            return Reply(text="Sorry, no tea mini program is installed.")
-        shop = shops[0]
-        args: dict[str, Any] = {"tea": request.slots["tea"]}
-        if "tins" in request.slots:
-            args["tins"] = request.slots["tins"]
-        if request.intent == "tea.price" or not request.confirmed:
-            quote = directory.call(shop.id, "price_tea", args)
-            text = f"{quote.data['tins']} tin(s) of {args['tea']} cost {quote.data['total']} yuan"
-            if request.intent == "tea.price":
-                return service_reply(f"At {shop.name}, {text}.", quote)
-            remember_pending(context, request)  # the confirmed call reuses its key
-            return service_reply(f"{text}. Order from {shop.name}?", quote, confirm=True)
-        key = idempotency_key(context, request)
-        placed = directory.call(shop.id, "order_tea", args, idempotency_key=key)
-        return service_reply(f"Ordered; your order number is {placed.data['order_no']}.", placed)
-    except ServiceError as exc:
-        return apology(exc)
+    directory = directory_of(context)
+    action = "order_tea" if request.intent == "tea.order" else "price_tea"
+    shops = directory.find(action, category="tea")
+    if not shops:
+        return Reply(text="Sorry, no tea mini program is installed.")
+    shop = shops[0]
+    args: dict[str, Any] = {"tea": request.slots["tea"]}
+    if "tins" in request.slots:
+        args["tins"] = request.slots["tins"]
+    if request.intent == "tea.price" or not request.confirmed:
+        quote = directory.call(shop.id, "price_tea", args)
+        text = f"{quote.data['tins']} tin(s) of {args['tea']} cost {quote.data['total']} yuan"
+        if request.intent == "tea.price":
+            return service_reply(f"At {shop.name}, {text}.", quote)
+        remember_pending(context, request)  # the confirmed call reuses its key
+        return service_reply(f"{text}. Order from {shop.name}?", quote, confirm=True)
+    key = idempotency_key(context, request)
+    placed = directory.call(shop.id, "order_tea", args, idempotency_key=key)
+    return service_reply(f"Ordered; your order number is {placed.data['order_no']}.", placed)
