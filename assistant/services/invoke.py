@@ -12,13 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ServiceError
 from .manifest import Action, ServiceManifest
 from .store import Store
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "CallContext",
@@ -113,6 +114,8 @@ class Invoker:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
+            import httpx  # only remote services need it; keeps start-up fast
+
             self._client = httpx.Client(headers={"User-Agent": "ting-services/0.1"})
         return self._client
 
@@ -228,6 +231,8 @@ class Invoker:
     def _post(
         self, manifest: ServiceManifest, action: Action, args: dict[str, Any], key: str | None
     ) -> dict[str, Any]:
+        import httpx
+
         url = f"{str(manifest.base_url).rstrip('/')}/actions/{action.name}"
         headers = {IDEMPOTENCY_HEADER: key} if key else {}
         try:
