@@ -12,11 +12,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .engines import Recognizer, Transcript
+from .sources import FileSource
 from .vad import Endpointer, Segment
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from .understand import Understanding
     from .wake import WakeSpotter
 
-__all__ = ["AWAKE_SECONDS", "Heard", "Pipeline"]
+__all__ = ["AWAKE_SECONDS", "Heard", "Pipeline", "run_file"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -231,6 +233,38 @@ class Pipeline:
             _LOGGER.exception("speaking the reply failed")
             return 0
         return int((time.perf_counter() - started) * rate)
+
+
+def run_file(
+    assistant: Assistant,
+    path: str | Path,
+    *,
+    session: Session | None = None,
+    recognizer: Recognizer | None = None,
+    engine: str | None = None,
+    model: str | None = None,
+) -> list[Heard]:
+    """Run one recorded file through the assistant as ``assistant run --audio`` does.
+
+    No wake phrase and no spoken replies; ``session`` carries the dialog across files. The
+    recogniser is the configured engine and model unless one is given (pass a loaded one
+    to avoid loading the model for every file).
+    """
+    from .engines import engine_registry
+    from .understand import Understanding
+
+    settings = assistant.settings
+    if recognizer is None:
+        registry = engine_registry(assistant.plugin_manager)
+        recognizer = registry.create(engine or settings.speech.engine, model, settings)
+    pipeline = Pipeline(
+        assistant,
+        recognizer,
+        understanding=Understanding.from_assistant(assistant),
+        silence_ms=settings.speech.endpoint_silence_ms,
+        session=session,
+    )
+    return list(pipeline.run(FileSource(Path(path)), name=str(path)))
 
 
 def _is_live(source: AudioSource) -> bool:

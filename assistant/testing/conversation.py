@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +15,6 @@ if TYPE_CHECKING:
 __all__ = ["Conversation", "SPEECH_MODULE", "speech_runner"]
 
 SPEECH_MODULE = "assistant.speech.pipeline"
-# Functions of the speech pipeline that run an audio file through an assistant, in the order
-# they are looked for.
-_RUNNER_NAMES = ("run_file", "run_audio_file", "handle_audio_file", "play_file", "process_file")
 
 
 class Conversation:
@@ -56,15 +52,8 @@ class Conversation:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no audio file at {path}")
-        kwargs: dict[str, Any] = {}
-        try:
-            parameters = inspect.signature(runner).parameters
-        except (TypeError, ValueError):
-            parameters = {}  # type: ignore[assignment]
-        if "session" in parameters:
-            kwargs["session"] = self.session
-        result = runner(self.assistant, path, **kwargs)
-        turns = _as_turns(result)
+        heard = runner(self.assistant, path, session=self.session)
+        turns = [item.turn for item in heard if item.turn is not None]
         self.turns.extend(turns)
         return turns
 
@@ -109,13 +98,8 @@ def speech_runner() -> Callable[..., Any]:
                 "install Ting with its speech dependencies to play audio"
             )
         _skip_or_raise(reason, exc)
-    for name in _RUNNER_NAMES:
-        runner = getattr(module, name, None)
-        if callable(runner):
-            return runner  # type: ignore[no-any-return]
-    raise ImportError(
-        f"{SPEECH_MODULE} has none of {', '.join(_RUNNER_NAMES)}: cannot run audio files"
-    )
+    runner: Callable[..., Any] = module.run_file
+    return runner
 
 
 def _skip_or_raise(reason: str, exc: Exception) -> None:
@@ -124,19 +108,3 @@ def _skip_or_raise(reason: str, exc: Exception) -> None:
     except ImportError:
         raise ImportError(reason) from exc
     pytest.skip(reason)
-
-
-def _as_turns(result: object) -> list[Turn]:
-    """Turns from what the pipeline returned: turns, or utterances that carry a ``turn``."""
-    from ..messages import Turn
-
-    items: Iterable[object] = [result] if isinstance(result, Turn) else result  # type: ignore[assignment]
-    turns = []
-    for item in items:
-        turn = item if isinstance(item, Turn) else getattr(item, "turn", None)
-        if turn is None and hasattr(item, "turn"):
-            continue  # heard but not answered (no wake phrase)
-        if not isinstance(turn, Turn):
-            raise TypeError(f"the speech pipeline returned {type(item).__name__}, not a Turn")
-        turns.append(turn)
-    return turns
