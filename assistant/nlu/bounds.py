@@ -1,0 +1,244 @@
+"""Upper bounds on what a candidate template can reach for an input, to prune the search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from .align import Input
+from .costs import (
+    ARTICLE_COST,
+    FILLER_COST,
+    FUZZY_WORD_COST,
+    HOMOPHONE_COST,
+    MISSING_SLOT_COST,
+)
+from .normalize import ARTICLES, singulars
+from .numbers import NUMBER_WORDS, parse_number
+from .slots import Finder, ListFinder
+from .spelling import NUMBER_HOMOPHONES, near_unit
+
+if TYPE_CHECKING:
+    from .catalog import Template
+
+__all__ = [
+    "DIGIT_WORDS",
+    "MAX_FUZZY_SPAN",
+    "NO_SPAN",
+    "Probe",
+    "Reach",
+    "exact_bounds",
+    "readings",
+    "upper_bound",
+]
+
+DIGIT_WORDS = {
+    str(value): word for word in NUMBER_WORDS if (value := parse_number([word])) is not None
+}
+_JOIN_SHARE = 3
+"""Least cost per token of a list value read with an edit ("k f c": a join costs 10 for ≤3)."""
+
+MAX_FUZZY_SPAN = 3
+"""Most tokens a fuzzily read list value spans."""
+
+NO_SPAN = 10**6
+
+
+class Reach(NamedTuple):
+    """What the best alignment of a template with an input can reach at most."""
+
+    confidence: float
+    literal: int
+    rest: list[int]
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One input as the candidate bounds see it."""
+
+    inp: Input
+    readings: tuple[tuple[frozenset[str], bool], ...]
+    """What each token reads as without a fuzzy edit, and whether it is an article."""
+    variants: set[str]
+    """Input tokens with their singular forms and digits spelt out."""
+    near: tuple[dict[str, int], ...]
+    """Template words each input token may be a misspelling of, with what reading it costs."""
+    near_any: frozenset[str]
+    fuzzy_at: tuple[bool, ...]
+    """Whether a fuzzily read list value may start at a position (an unknown word is near)."""
+    list_floors: dict[tuple[int, int], int]
+    """Least share of a list value covering a position, by (finder id, position)."""
+    spoken: dict[int, bool]
+    """Whether a value of a finder can be read anywhere, by finder id."""
+
+
+def _best_confidence(cost: int, left_out: int, n: int, max_units: int) -> float:
+    """The most confidence an alignment costing at least ``cost`` can have.
+
+    Confidence divides the cost by the larger of the input length and the template units
+    on the path. Units beyond the input length are words or slots left out: ``left_out``
+    of them are already in ``cost``, and each further one costs at least an article.
+    """
+    best = 0.0
+    for extra in range(max(0, max_units - n) + 1):
+        norm = max(n, min(max_units, n + extra), 1)
+        spent = cost + ARTICLE_COST * max(0, extra - left_out)
+        best = max(best, 1.0 - spent / 100.0 / norm)
+    return best
+
+
+@lru_cache(maxsize=8192)
+def readings(token: str) -> tuple[frozenset[str], bool]:
+    """The template words ``token`` reads as without a fuzzy edit, and whether it is an article."""
+    out: set[str] = {token, *singulars(token)}
+    if token.isdigit() and token.isascii() and len(token) <= 6:
+        word = DIGIT_WORDS.get(str(int(token)))
+        if word is not None:
+            out.add(word)
+    return frozenset(out), token in ARTICLES
+
+
+def exact_bounds(templates: Sequence[Template], inp: Input) -> dict[int, tuple[float, int] | None]:
+    """For each template, the most confidence and literal words its exact walk can reach.
+
+    None when some input word can be neither read without an edit nor skipped as a
+    filler or article, so that the exact walk cannot succeed.
+    """
+    forms = [readings(token) for token in inp.tokens]
+    out: dict[int, tuple[float, int] | None] = {}
+    for template in templates:
+        words, article = template.literal_forms, template.has_article
+        literal = cost = 0
+        for i, (spelled, is_article) in enumerate(forms):
+            if not spelled.isdisjoint(words):
+                literal += 1
+                continue
+            free = (
+                template.has_text
+                or not spelled.isdisjoint(template.free)
+                or any(i in inp.joined_cover(f) for f in template.lists)
+            )
+            if is_article and article:
+                literal += 1  # read as another article, or skipped: either costs one
+                cost += 0 if free else ARTICLE_COST
+                continue
+            if free:
+                continue
+            if inp.tokens[i].isdigit() and template.numeric:
+                continue
+            step = inp.insert[i]
+            if step > FILLER_COST:
+                break
+            cost += step
+        else:
+            reach = _best_confidence(cost, 0, inp.n, template.graph.max_units)
+            out[template.order] = (round(reach, 6), literal)
+            continue
+        out[template.order] = None
+    return out
+
+
+def upper_bound(template: Template, probe: Probe) -> Reach:
+    """The most confidence ``template`` can reach on this input (never an underestimate).
+
+    Each required word group the input lacks costs at least leaving its cheapest word
+    out, unless an input word may be a misspelling of it (then that word pays), and so
+    does each required slot no value can be read for; each input word the template
+    cannot produce costs at least its cheapest explanation: skipping it, reading it as
+    a misspelt template word or a misheard number or unit, or as part of a split,
+    spelt or misspelt list value.
+
+    Also gives the most input words it can read as template words (literally or
+    fuzzily), for each input position the least cost of reading the rest of the input
+    from there (which bounds the alignment from inside), and the least cost in all.
+    """
+    inp = probe.inp
+    n = inp.n
+    cost = left_out = 0
+    for group, least in zip(template.required, template.required_costs, strict=True):
+        if group.isdisjoint(probe.variants) and group.isdisjoint(probe.near_any):
+            cost += least
+            left_out += 1
+    for name in template.required_slots:
+        if not _spoken(template.finders[name], probe):
+            cost += MISSING_SLOT_COST
+            left_out += 1
+    literals, forms, free = template.literals, template.literal_forms, template.free
+    article, has_text, numeric = template.has_article, template.has_text, template.numeric
+    lists = template.lists
+    tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
+    literal = 0
+    rest = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        spelled, is_article = readings[i]
+        misread = NO_SPAN
+        for word, word_step in near[i].items():
+            if word_step < misread and word in literals:
+                misread = word_step
+        if (is_article and article) or misread < NO_SPAN or not spelled.isdisjoint(forms):
+            literal += 1
+        step = 0
+        if spelled.isdisjoint(free):
+            token = tokens[i]
+            if not (numeric and token.isdigit()) and not any(
+                i in inp.joined_cover(finder) for finder in lists
+            ):
+                step = min(insert[i], misread)
+                if numeric:
+                    if step > HOMOPHONE_COST and token in NUMBER_HOMOPHONES:
+                        step = HOMOPHONE_COST
+                    if step > FUZZY_WORD_COST and near_unit(token) is not None:
+                        step = FUZZY_WORD_COST
+                for finder in lists:
+                    if step <= _JOIN_SHARE:
+                        break
+                    step = min(step, _list_floor(finder, probe, i))
+        rest[i] = rest[i + 1] + step
+    max_units = template.graph.max_units
+    if not has_text:
+        cost += rest[0]
+        return Reach(_best_confidence(cost, left_out, n, max_units), literal, rest, cost)
+    # Text words cost nothing but lower the confidence by their share; without any,
+    # every word pays as for a template without text.
+    spoken = (0.95 - 0.25 / max(n, 1)) * _best_confidence(cost, left_out, n, max_units)
+    unspoken = _best_confidence(cost + rest[0], left_out, n, max_units)
+    return Reach(max(spoken, unspoken), literal, [0] * (n + 1), cost)
+
+
+def _spoken(finder: Finder, probe: Probe) -> bool:
+    """Whether a value of ``finder`` can be read anywhere in the input, even fuzzily."""
+    found = probe.spoken.get(id(finder))
+    if found is None:
+        inp = probe.inp
+        if isinstance(finder, ListFinder):
+            # Beyond the exact cover, values read only fuzzily, next to an unknown word.
+            found = bool(inp.joined_cover(finder)) or any(
+                inp.spans(finder, i, True) for i in range(inp.n) if probe.fuzzy_at[i]
+            )
+        else:
+            found = any(inp.spans(finder, i, True) for i in range(inp.n))
+        probe.spoken[id(finder)] = found
+    return found
+
+
+def _list_floor(finder: ListFinder, probe: Probe, i: int) -> int:
+    """Least share of a value of ``finder`` covering token ``i`` (its cost per token).
+
+    Only for tokens outside the exact cover: what covers them is a fuzzy value.
+    """
+    key = (id(finder), i)
+    found = probe.list_floors.get(key)
+    if found is None:
+        found = NO_SPAN
+        inp = probe.inp
+        for j in range(max(0, i - MAX_FUZZY_SPAN + 1), i + 1):
+            if not probe.fuzzy_at[j]:
+                continue
+            for end, _, cost, _ in inp.spans(finder, j, True):
+                if end > i:
+                    found = min(found, cost // (end - j))
+        probe.list_floors[key] = found
+    return found
