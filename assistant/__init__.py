@@ -53,7 +53,31 @@ _EXPORTS = {
     "SkillContext": "skillcontext",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__", "hookimpl"])
+__all__ = [
+    "Assistant",
+    "AssistantError",
+    "AudioError",
+    "ConfigError",
+    "DeviceError",
+    "IntentRequest",
+    "IntentSpec",
+    "LoadedSkill",
+    "ModelError",
+    "PluginError",
+    "Reply",
+    "ServiceError",
+    "Session",
+    "Settings",
+    "Skill",
+    "SkillContext",
+    "SlotList",
+    "SlotSpec",
+    "TemplateError",
+    "Turn",
+    "__version__",
+    "hookimpl",
+    "load_settings",
+]
 
 
 def __getattr__(name: str) -> Any:

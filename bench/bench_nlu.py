@@ -27,14 +27,48 @@ from assistant.nlu import Matcher
 from assistant.skill import IntentSpec, Skill, SlotList, SlotSpec
 
 _SHOPS = {
-    "starbucks": ("star bucks",), "luckin": ("luckin coffee",), "mcdonalds": ("mc donald's",),
-    "kfc": ("k f c",), "pagoda": (), "mafengwo": (), "sf express": ("s f express",),
-    "meituan": (), "didi": (), "railway": ("train tickets",), "metro": (), "weather": (),
+    "starbucks": ("star bucks",),
+    "luckin": ("luckin coffee",),
+    "mcdonalds": ("mc donald's",),
+    "kfc": ("k f c",),
+    "pagoda": (),
+    "mafengwo": (),
+    "sf express": ("s f express",),
+    "meituan": (),
+    "didi": (),
+    "railway": ("train tickets",),
+    "metro": (),
+    "weather": (),
 }
-_DRINKS = ("latte", "cappuccino", "americano", "mocha", "espresso", "flat white", "macchiato",
-           "hot chocolate", "green tea", "milk tea", "orange juice")
-_CITIES = ("beijing", "shanghai", "shenzhen", "guangzhou", "chengdu", "hangzhou", "xian",
-           "wuhan", "nanjing", "hong kong", "london", "new york", "paris", "tokyo")
+_DRINKS = (
+    "latte",
+    "cappuccino",
+    "americano",
+    "mocha",
+    "espresso",
+    "flat white",
+    "macchiato",
+    "hot chocolate",
+    "green tea",
+    "milk tea",
+    "orange juice",
+)
+_CITIES = (
+    "beijing",
+    "shanghai",
+    "shenzhen",
+    "guangzhou",
+    "chengdu",
+    "hangzhou",
+    "xian",
+    "wuhan",
+    "nanjing",
+    "hong kong",
+    "london",
+    "new york",
+    "paris",
+    "tokyo",
+)
 _FILLERS = ("please", "um", "could you", "hey", "uh", "just")
 
 
@@ -50,77 +84,213 @@ def realistic_skills() -> list[Skill]:
         return IntentSpec(name=name, templates=tuple(templates), slots=slots)
 
     return [
-        Skill(name="coffee", lists={"drink": _values(_DRINKS), "shop": shops,
-                                    "size": _values(("small", "medium", "large"))},
-              rules={"want": "(order|get me|i would like|i want|can i have|buy [me])"},
-              intents=(intent("coffee.order",
-                              ["[<want>] [a|an|{quantity}] [{size}] {drink} [from {shop}]"],
-                              drink=SlotSpec(), size=SlotSpec(), shop=SlotSpec(),
-                              quantity=SlotSpec(type="number")),)),
-        Skill(name="coupons", lists={"merchant": shops}, intents=(
-            intent("coupons.list", ["(show|list) [me] [my] (coupons|vouchers) [for {merchant}]",
-                                    "what (coupons|vouchers) do i have [for {merchant}]"],
-                   merchant=SlotSpec()),
-            intent("coupons.redeem", ["(use|redeem) [my|the] {merchant} (coupon|voucher)"],
-                   merchant=SlotSpec()))),
-        Skill(name="transit", intents=(intent(
-            "transit.next_bus", ["when is the next bus [number] {line}",
-                                 "when (does|will) the [number] {line} bus (come|arrive)",
-                                 "next bus [number] {line}"], line=SlotSpec(type="number")),)),
-        Skill(name="parcel", lists={"carrier": _values(("sf express", "ems", "jd logistics"))},
-              intents=(intent("parcel.track", ["where is my (package|parcel)",
-                                               "track my [{carrier}] (package|parcel)"],
-                              carrier=SlotSpec()),)),
-        Skill(name="weather", lists={"city": city}, intents=(intent(
-            "weather.forecast", ["[what is the] weather [in {city}] [{day}]",
-                                 "will it (rain|snow) [in {city}] [{day}]"],
-            city=SlotSpec(), day=SlotSpec(type="day")),)),
-        Skill(name="travel", lists={"city": city}, intents=(intent(
-            "travel.guide", ["show me a travel guide for {city}", "what should i see in {city}",
-                             "travel tips for {city}"], city=SlotSpec()),)),
-        Skill(name="timer", intents=(intent(
-            "timer.set", ["(set|start) a timer for {duration}", "(set|start) a {duration} timer",
-                          "timer for {duration}"], duration=SlotSpec(type="duration")),)),
-        Skill(name="miniprogram", lists={"app": shops}, intents=(
-            intent("miniprogram.search",
-                   ["(find|search for) [a] mini program (for|that sells) {query}",
-                    "search for {query}", "is there a mini program (for|that sells) {query}"],
-                   query=SlotSpec(type="text")),
-            intent("miniprogram.open", ["(open|launch|start) [the] {app} [mini program]"],
-                   app=SlotSpec()))),
-        Skill(name="system", intents=(
-            intent("system.help", ["what can you do", "help"]),
-            intent("system.cancel", ["cancel", "never mind", "stop"]),
-            intent("system.confirm", ["yes", "go ahead", "sure"]),
-            intent("system.deny", ["no", "no thanks", "do not"]))),
+        Skill(
+            name="coffee",
+            lists={
+                "drink": _values(_DRINKS),
+                "shop": shops,
+                "size": _values(("small", "medium", "large")),
+            },
+            rules={"want": "(order|get me|i would like|i want|can i have|buy [me])"},
+            intents=(
+                intent(
+                    "coffee.order",
+                    ["[<want>] [a|an|{quantity}] [{size}] {drink} [from {shop}]"],
+                    drink=SlotSpec(),
+                    size=SlotSpec(),
+                    shop=SlotSpec(),
+                    quantity=SlotSpec(type="number"),
+                ),
+            ),
+        ),
+        Skill(
+            name="coupons",
+            lists={"merchant": shops},
+            intents=(
+                intent(
+                    "coupons.list",
+                    [
+                        "(show|list) [me] [my] (coupons|vouchers) [for {merchant}]",
+                        "what (coupons|vouchers) do i have [for {merchant}]",
+                    ],
+                    merchant=SlotSpec(),
+                ),
+                intent(
+                    "coupons.redeem",
+                    ["(use|redeem) [my|the] {merchant} (coupon|voucher)"],
+                    merchant=SlotSpec(),
+                ),
+            ),
+        ),
+        Skill(
+            name="transit",
+            intents=(
+                intent(
+                    "transit.next_bus",
+                    [
+                        "when is the next bus [number] {line}",
+                        "when (does|will) the [number] {line} bus (come|arrive)",
+                        "next bus [number] {line}",
+                    ],
+                    line=SlotSpec(type="number"),
+                ),
+            ),
+        ),
+        Skill(
+            name="parcel",
+            lists={"carrier": _values(("sf express", "ems", "jd logistics"))},
+            intents=(
+                intent(
+                    "parcel.track",
+                    ["where is my (package|parcel)", "track my [{carrier}] (package|parcel)"],
+                    carrier=SlotSpec(),
+                ),
+            ),
+        ),
+        Skill(
+            name="weather",
+            lists={"city": city},
+            intents=(
+                intent(
+                    "weather.forecast",
+                    [
+                        "[what is the] weather [in {city}] [{day}]",
+                        "will it (rain|snow) [in {city}] [{day}]",
+                    ],
+                    city=SlotSpec(),
+                    day=SlotSpec(type="day"),
+                ),
+            ),
+        ),
+        Skill(
+            name="travel",
+            lists={"city": city},
+            intents=(
+                intent(
+                    "travel.guide",
+                    [
+                        "show me a travel guide for {city}",
+                        "what should i see in {city}",
+                        "travel tips for {city}",
+                    ],
+                    city=SlotSpec(),
+                ),
+            ),
+        ),
+        Skill(
+            name="timer",
+            intents=(
+                intent(
+                    "timer.set",
+                    [
+                        "(set|start) a timer for {duration}",
+                        "(set|start) a {duration} timer",
+                        "timer for {duration}",
+                    ],
+                    duration=SlotSpec(type="duration"),
+                ),
+            ),
+        ),
+        Skill(
+            name="miniprogram",
+            lists={"app": shops},
+            intents=(
+                intent(
+                    "miniprogram.search",
+                    [
+                        "(find|search for) [a] mini program (for|that sells) {query}",
+                        "search for {query}",
+                        "is there a mini program (for|that sells) {query}",
+                    ],
+                    query=SlotSpec(type="text"),
+                ),
+                intent(
+                    "miniprogram.open",
+                    ["(open|launch|start) [the] {app} [mini program]"],
+                    app=SlotSpec(),
+                ),
+            ),
+        ),
+        Skill(
+            name="system",
+            intents=(
+                intent("system.help", ["what can you do", "help"]),
+                intent("system.cancel", ["cancel", "never mind", "stop"]),
+                intent("system.confirm", ["yes", "go ahead", "sure"]),
+                intent("system.deny", ["no", "no thanks", "do not"]),
+            ),
+        ),
     ]
 
 
 _REALISTIC_EXACT = (
-    "order a large latte from starbucks", "i'd like two cappuccinos", "get me a small americano",
-    "a medium mocha please", "order an orange juice from luckin", "show my coupons",
-    "what coupons do i have for k f c", "use my mcdonalds coupon", "redeem the starbucks voucher",
-    "when is the next bus number forty two", "when does the seven bus come",
-    "next bus one hundred and twenty", "where is my package", "track my s f express parcel",
-    "what's the weather in beijing tomorrow", "will it rain today", "weather in shenzhen on monday",
-    "show me a travel guide for chengdu", "what should i see in wuhan", "travel tips for hong kong",
-    "set a timer for five minutes", "start a ninety second timer", "timer for an hour",
-    "find a mini program for fresh fruit", "search for train ticket services",
-    "is there a mini program that sells flowers", "open starbucks",
-    "launch the mcdonalds mini program", "start pagoda", "what can you do", "help", "cancel",
-    "never mind", "yes", "yes please", "go ahead", "no", "no thanks",
+    "order a large latte from starbucks",
+    "i'd like two cappuccinos",
+    "get me a small americano",
+    "a medium mocha please",
+    "order an orange juice from luckin",
+    "show my coupons",
+    "what coupons do i have for k f c",
+    "use my mcdonalds coupon",
+    "redeem the starbucks voucher",
+    "when is the next bus number forty two",
+    "when does the seven bus come",
+    "next bus one hundred and twenty",
+    "where is my package",
+    "track my s f express parcel",
+    "what's the weather in beijing tomorrow",
+    "will it rain today",
+    "weather in shenzhen on monday",
+    "show me a travel guide for chengdu",
+    "what should i see in wuhan",
+    "travel tips for hong kong",
+    "set a timer for five minutes",
+    "start a ninety second timer",
+    "timer for an hour",
+    "find a mini program for fresh fruit",
+    "search for train ticket services",
+    "is there a mini program that sells flowers",
+    "open starbucks",
+    "launch the mcdonalds mini program",
+    "start pagoda",
+    "what can you do",
+    "help",
+    "cancel",
+    "never mind",
+    "yes",
+    "yes please",
+    "go ahead",
+    "no",
+    "no thanks",
 )
 _REALISTIC_NOISY = (
-    "um could you please order a large latte from starbucks", "ordr a large latte",
-    "i'd like two cap your chinos", "set timer for five minutes", "show me travel guide for paris",
-    "hey what is the wether in london", "use my mc donalds coupon", "track my sf express parcel",
-    "open star bucks", "order two lattes", "when is next bus 42", "stop it",
-    "set a timmer for ten minutes", "where is my blue package", "uh just show my coupon okay",
+    "um could you please order a large latte from starbucks",
+    "ordr a large latte",
+    "i'd like two cap your chinos",
+    "set timer for five minutes",
+    "show me travel guide for paris",
+    "hey what is the wether in london",
+    "use my mc donalds coupon",
+    "track my sf express parcel",
+    "open star bucks",
+    "order two lattes",
+    "when is next bus 42",
+    "stop it",
+    "set a timmer for ten minutes",
+    "where is my blue package",
+    "uh just show my coupon okay",
 )
 _REALISTIC_OOD = (
-    "the cat sat on the mat", "what is the capital of france", "play some jazz music",
-    "tell me a joke", "how old are you", "turn off the lights", "book a flight to paris",
-    "i had pasta for dinner yesterday", "asdf qwer", "你好",
+    "the cat sat on the mat",
+    "what is the capital of france",
+    "play some jazz music",
+    "tell me a joke",
+    "how old are you",
+    "turn off the lights",
+    "book a flight to paris",
+    "i had pasta for dinner yesterday",
+    "asdf qwer",
+    "你好",
 )
 
 _CONSONANTS = "bcdfghjklmnprstvwz"
@@ -141,7 +311,9 @@ def synthetic_skills(
     sentences: list[str] = []
     shared = ("show", "find", "get", "open", "start", "check", "tell", "send")
     for k in range(n_skills):
-        values = {f"{_word(rng)} {_word(rng, 1)}{k}": (f"{_word(rng, 3)}",) for _ in range(n_values)}
+        values = {
+            f"{_word(rng)} {_word(rng, 1)}{k}": (f"{_word(rng, 3)}",) for _ in range(n_values)
+        }
         value_list = list(values)
         verbs = [_word(rng) for _ in range(6)]
         nouns = [_word(rng) for _ in range(6)]
@@ -153,15 +325,19 @@ def synthetic_skills(
             tail = "[(for|with|at) {amount}]" if t % 3 == 0 else f"[{nouns[(t + 2) % 6]}]"
             templates.append(f"{verb} {extra} {noun} {{item}} {tail} [please]")
             sentences.append(f"{verbs[t % 6]} the {noun} {rng.choice(value_list)}")
-        skills.append(Skill(
-            name=f"syn{k}",
-            lists={"item": SlotList(values=values)},
-            intents=(IntentSpec(
-                name=f"syn{k}.act",
-                templates=tuple(templates),
-                slots={"item": SlotSpec(), "amount": SlotSpec(type="number")},
-            ),),
-        ))
+        skills.append(
+            Skill(
+                name=f"syn{k}",
+                lists={"item": SlotList(values=values)},
+                intents=(
+                    IntentSpec(
+                        name=f"syn{k}.act",
+                        templates=tuple(templates),
+                        slots={"item": SlotSpec(), "amount": SlotSpec(type="number")},
+                    ),
+                ),
+            )
+        )
     return skills, sentences
 
 
@@ -195,11 +371,15 @@ def _measure(matcher: Matcher, groups: dict[str, list[str]], rounds: int) -> Non
                     matcher.match(text)
                     times[name].append((time.perf_counter() - started) * 1000.0)
         every = [t for values in times.values() for t in values]
-        print(f"  {label}: {len(every) / (sum(every) / 1000.0):,.0f} utterances/s, "
-              f"p50 {_pct(every, 50):.3f} ms, p95 {_pct(every, 95):.3f} ms")
+        print(
+            f"  {label}: {len(every) / (sum(every) / 1000.0):,.0f} utterances/s, "
+            f"p50 {_pct(every, 50):.3f} ms, p95 {_pct(every, 95):.3f} ms"
+        )
         for name, values in times.items():
-            print(f"    {name:6} n={len(values):5}  p50 {_pct(values, 50):.3f} ms  "
-                  f"p95 {_pct(values, 95):.3f} ms  mean {statistics.fmean(values):.3f} ms")
+            print(
+                f"    {name:6} n={len(values):5}  p50 {_pct(values, 50):.3f} ms  "
+                f"p95 {_pct(values, 95):.3f} ms  mean {statistics.fmean(values):.3f} ms"
+            )
 
 
 def _work(matcher: Matcher, groups: dict[str, list[str]]) -> None:
@@ -240,9 +420,11 @@ def _work(matcher: Matcher, groups: dict[str, list[str]]) -> None:
                 matcher.match(text + " ")
             sys.settrace(None)
             each = max(len(texts), 1)
-            print(f"    work {name:6} per utterance: {counts['align'] / each:5.1f} alignments, "
-                  f"{counts['lines'] / each:6.0f} lines; first time {lookups / each:5.1f} "
-                  "fuzzy list lookups")
+            print(
+                f"    work {name:6} per utterance: {counts['align'] / each:5.1f} alignments, "
+                f"{counts['lines'] / each:6.0f} lines; first time {lookups / each:5.1f} "
+                "fuzzy list lookups"
+            )
     finally:
         sys.settrace(None)
         matcher_module.align = real_align
@@ -268,10 +450,15 @@ def main() -> None:
 
     started = time.perf_counter()
     realistic = Matcher.build(realistic_skills())
-    print(f"(a) realistic: {len(realistic.vocabulary())} words, "
-          f"built in {(time.perf_counter() - started) * 1000:.1f} ms")
-    groups = {"exact": list(_REALISTIC_EXACT), "noisy": list(_REALISTIC_NOISY),
-              "ood": list(_REALISTIC_OOD)}
+    print(
+        f"(a) realistic: {len(realistic.vocabulary())} words, "
+        f"built in {(time.perf_counter() - started) * 1000:.1f} ms"
+    )
+    groups = {
+        "exact": list(_REALISTIC_EXACT),
+        "noisy": list(_REALISTIC_NOISY),
+        "ood": list(_REALISTIC_OOD),
+    }
     if args.work:
         _work(realistic, groups)
     _measure(realistic, groups, args.rounds)
@@ -279,17 +466,21 @@ def main() -> None:
     skills, sentences = synthetic_skills()
     started = time.perf_counter()
     synthetic = Matcher.build(skills)
-    print(f"(b) synthetic: {len(skills)} skills x 20 templates, 1,000 values each, "
-          f"built in {time.perf_counter() - started:.2f} s")
+    print(
+        f"(b) synthetic: {len(skills)} skills x 20 templates, 1,000 values each, "
+        f"built in {time.perf_counter() - started:.2f} s"
+    )
     exact = rng.sample(sentences, 300)
     noisy = _noisy(rng.sample(sentences, 300), rng)
     ood = [" ".join(_word(rng) for _ in range(rng.randint(2, 6))) for _ in range(100)]
     ood += list(_REALISTIC_OOD)
     if args.work:
         _work(synthetic, {"exact": exact, "noisy": noisy, "ood": ood})
-    print(f"  matched: exact {_accuracy(synthetic, exact, True):.0%}, "
-          f"noisy {_accuracy(synthetic, noisy, True):.0%}; "
-          f"rejected: ood {_accuracy(synthetic, ood, False):.0%}")
+    print(
+        f"  matched: exact {_accuracy(synthetic, exact, True):.0%}, "
+        f"noisy {_accuracy(synthetic, noisy, True):.0%}; "
+        f"rejected: ood {_accuracy(synthetic, ood, False):.0%}"
+    )
     _measure(synthetic, {"exact": exact, "noisy": noisy, "ood": ood}, args.rounds)
 
 

@@ -51,17 +51,23 @@ def synthetic(count: int, seed: int = 7) -> list[dict[str, Any]]:
         category = rng.choice(list(_TOPICS))
         name = f"{_name(rng)} {rng.choice(['Shop', 'Go', 'Express', 'Hub', 'Life'])}"
         keywords = rng.sample(_TOPICS[category], 3)
-        manifests.append({
-            "id": f"svc_{n:05d}",
-            "name": name,
-            "aliases": [name.lower().replace(" ", "")],
-            "category": category,
-            "description": f"{name}: {', '.join(keywords)} in your city.",
-            "keywords": keywords,
-            "base_url": f"http://127.0.0.1:9/svc/{n}",
-            "actions": [{"name": rng.choice(["order", "book", "track", "browse"]),
-                         "description": "Do the thing it does"}],
-        })
+        manifests.append(
+            {
+                "id": f"svc_{n:05d}",
+                "name": name,
+                "aliases": [name.lower().replace(" ", "")],
+                "category": category,
+                "description": f"{name}: {', '.join(keywords)} in your city.",
+                "keywords": keywords,
+                "base_url": f"http://127.0.0.1:9/svc/{n}",
+                "actions": [
+                    {
+                        "name": rng.choice(["order", "book", "track", "browse"]),
+                        "description": "Do the thing it does",
+                    }
+                ],
+            }
+        )
     return manifests
 
 
@@ -137,11 +143,15 @@ def bench_calls(count: int, folder: Path) -> None:
         catalog.add(manifest, "bundled", handlers)
     local = catalog.directory(data_dir=folder / "local")
     args = {"drink": "latte", "size": "large"}
-    print(f"call in-process (quote_drink): "
-          f"{_percentiles(_time(lambda: local.call('starbucks', 'quote_drink', args), count))}")
+    print(
+        f"call in-process (quote_drink): "
+        f"{_percentiles(_time(lambda: local.call('starbucks', 'quote_drink', args), count))}"
+    )
     keys = iter(range(10**9))
-    order = _time(lambda: local.call("starbucks", "order_drink", args,
-                                     idempotency_key=f"k{next(keys)}"), count // 4)
+    order = _time(
+        lambda: local.call("starbucks", "order_drink", args, idempotency_key=f"k{next(keys)}"),
+        count // 4,
+    )
     print(f"call in-process (order_drink, committed): {_percentiles(order)}")
     server = make_server(local, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -150,8 +160,10 @@ def bench_calls(count: int, folder: Path) -> None:
         remote_catalog.add(manifest, server.root)
     remote = remote_catalog.directory(data_dir=folder / "remote")
     remote.call("starbucks", "quote_drink", args)  # connect once
-    print(f"call over local HTTP (quote_drink): "
-          f"{_percentiles(_time(lambda: remote.call('starbucks', 'quote_drink', args), count))}")
+    print(
+        f"call over local HTTP (quote_drink): "
+        f"{_percentiles(_time(lambda: remote.call('starbucks', 'quote_drink', args), count))}"
+    )
     server.shutdown()
     server.server_close()
     for directory in (local, remote):
@@ -171,4 +183,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

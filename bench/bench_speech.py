@@ -32,7 +32,9 @@ def _files(labels: Path, limit: int) -> list[Path]:
     return [labels.parent / row["audio"] for row in rows if row.get("audio")][:limit]
 
 
-def measure(engine: str, model: str, labels: Path, limit: int, silence_ms: int) -> dict[str, object]:
+def measure(
+    engine: str, model: str, labels: Path, limit: int, silence_ms: int
+) -> dict[str, object]:
     """Everything for one engine, in this process."""
     from assistant.assistant import Assistant
     from assistant.config import Settings
@@ -62,18 +64,20 @@ def measure(engine: str, model: str, labels: Path, limit: int, silence_ms: int) 
     rtf = busy / sum(a.duration for a in audios)
 
     gap = np.zeros(int(GAP_S * SAMPLE_RATE), np.float32)
-    stream = Audio(np.concatenate([part for a in audios for part in (a.samples, gap)]),
-                   SAMPLE_RATE)
-    pipeline = Pipeline(assistant, recognizer, understanding=understanding,
-                        silence_ms=silence_ms)
+    stream = Audio(np.concatenate([part for a in audios for part in (a.samples, gap)]), SAMPLE_RATE)
+    pipeline = Pipeline(assistant, recognizer, understanding=understanding, silence_ms=silence_ms)
     heard = list(pipeline.run(FileSource(stream)))
     total = [h.latency_ms for h in heard]
     beyond = [h.processing_ms for h in heard]
     _, python_peak = tracemalloc.get_traced_memory()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "engine": engine, "model": Path(model).name, "files": len(audios),
-        "utterances": len(heard), "load_s": round(load_s, 2), "rtf": round(rtf, 4),
+        "engine": engine,
+        "model": Path(model).name,
+        "files": len(audios),
+        "utterances": len(heard),
+        "load_s": round(load_s, 2),
+        "rtf": round(rtf, 4),
         "latency_total_p50_ms": round(percentile(total, 50) or 0, 1),
         "latency_total_p95_ms": round(percentile(total, 95) or 0, 1),
         "beyond_silence_p50_ms": round(percentile(beyond, 50) or 0, 1),
@@ -103,16 +107,31 @@ def main() -> None:
         parser.error("give --whisper-model and/or --vosk-model")
     for engine, model in runs:
         out = subprocess.run(
-            [sys.executable, __file__, "--child", engine, model, "--labels", str(args.labels),
-             "--limit", str(args.limit), "--silence-ms", str(args.silence_ms)],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                engine,
+                model,
+                "--labels",
+                str(args.labels),
+                "--limit",
+                str(args.limit),
+                "--silence-ms",
+                str(args.silence_ms),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if out.returncode != 0:
             print(f"{engine}: failed\n{out.stderr[-2000:]}")
             continue
         figures = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"\n{engine} ({figures['model']}), {figures['files']} files, "
-              f"{figures['utterances']} utterances through the pipeline")
+        print(
+            f"\n{engine} ({figures['model']}), {figures['files']} files, "
+            f"{figures['utterances']} utterances through the pipeline"
+        )
         for key, value in figures.items():
             if key not in ("engine", "model", "files", "utterances"):
                 print(f"  {key:<24}{value}")

@@ -71,9 +71,14 @@ def score_all(
         text = prepare(raw)  # type: ignore[operator]
         match = assistant.matcher.match(text)
         result = UtteranceResult(
-            audio=label.audio, condition=label.condition, reference=label.text, heard=text,
-            expected_intent=label.intent, expected_slots=dict(label.slots),
-            intent=match.intent if match else None, slots=dict(match.slots) if match else {},
+            audio=label.audio,
+            condition=label.condition,
+            reference=label.text,
+            heard=text,
+            expected_intent=label.intent,
+            expected_slots=dict(label.slots),
+            intent=match.intent if match else None,
+            slots=dict(match.slots) if match else {},
             confidence=match.confidence if match else 0.0,
         )
         results.append(score(result, is_text))
@@ -92,13 +97,21 @@ def main() -> None:
     snapping = Understanding.from_assistant(assistant, mode="snap")
     plain = Understanding.from_assistant(assistant, mode="plain")
     correcting = Understanding.from_assistant(assistant, mode="correct")
-    heard = transcribe_all(args.model, [args.labels, *args.reject], snapping.hints(whisper_prompt=True), args.cache)
-    prepares = {"as heard": lambda t: t, "normalised": plain.prepare, "snapped": snapping.prepare,
-                "corrected": correcting.prepare}
+    heard = transcribe_all(
+        args.model, [args.labels, *args.reject], snapping.hints(whisper_prompt=True), args.cache
+    )
+    prepares = {
+        "as heard": lambda t: t,
+        "normalised": plain.prepare,
+        "snapped": snapping.prepare,
+        "corrected": correcting.prepare,
+    }
     labels = read_labels(args.labels)
     refs = {str(args.labels.parent / (lab.audio or "")): lab.text or "" for lab in labels}
-    print(f"{'decoding':<15}{'text':<12}{'WER':>6}{'intent':>8}{'frame':>7}{'ood':>6}"
-          f"{'false acc.':>11}   frame by condition")
+    print(
+        f"{'decoding':<15}{'text':<12}{'WER':>6}{'intent':>8}{'frame':>7}{'ood':>6}"
+        f"{'false acc.':>11}   frame by condition"
+    )
     for decoding, table in heard.items():
         wer = word_error_rate([refs[p] for p in refs], [plain.prepare(table[p]) for p in refs])
         for name, prepare in prepares.items():
@@ -106,19 +119,24 @@ def main() -> None:
             summary = summarise(results)
             accepted = sum(
                 r.intent is not None
-                for extra in args.reject for r in score_all(assistant, extra, table, prepare)
+                for extra in args.reject
+                for r in score_all(assistant, extra, table, prepare)
             )
             conditions = "  ".join(
                 f"{c}={v['frame_accuracy']:.2f}" for c, v in by_condition(results).items()
             )
-            print(f"{decoding:<15}{name:<12}{wer:>6.3f}{summary['intent_accuracy']:>8.3f}"
-                  f"{summary['frame_accuracy']:>7.3f}{summary['ood_rejection']:>6.2f}"
-                  f"{accepted:>11}   {conditions}")
+            print(
+                f"{decoding:<15}{name:<12}{wer:>6.3f}{summary['intent_accuracy']:>8.3f}"
+                f"{summary['frame_accuracy']:>7.3f}{summary['ood_rejection']:>6.2f}"
+                f"{accepted:>11}   {conditions}"
+            )
             if args.misses and name == "corrected" and decoding == "beam5":
                 for miss in summary["misses"]:
                     raw = table[str(args.labels.parent / miss["audio"])]
-                    print(f"    {miss['audio']}: {raw!r} → {miss['heard']!r} → "
-                          f"{miss['intent']} {miss['slots']}")
+                    print(
+                        f"    {miss['audio']}: {raw!r} → {miss['heard']!r} → "
+                        f"{miss['intent']} {miss['slots']}"
+                    )
 
 
 if __name__ == "__main__":

@@ -96,6 +96,4 @@ def _handle(request: IntentRequest, context: SkillContext) -> Reply:
     key = idempotency_key(context, request)
     result = directory.call(wallet.id, REDEEM, redeem, idempotency_key=key)
     data = result.data
-    return service_reply(
-        f"Done: show code {data['code']} at {name} for {data['title']}.", result
-    )
+    return service_reply(f"Done: show code {data['code']} at {name} for {data['title']}.", result)

@@ -45,8 +45,10 @@ def _say(parcel: dict[str, Any], courier: str) -> str:
     if parcel["status"] == "out for delivery":
         return f"{what} is out for delivery and should arrive today"
     place = "at" if parcel["status"] == "in transit" else "from"
-    return (f"{what} is {parcel['status']} {place} {parcel['location']}; expected "
-            f"{_when(parcel['estimated_delivery'])}")
+    return (
+        f"{what} is {parcel['status']} {place} {parcel['location']}; expected "
+        f"{_when(parcel['estimated_delivery'])}"
+    )
 
 
 def _sentence(text: str) -> str:
@@ -88,6 +90,7 @@ def _track(request: IntentRequest, context: SkillContext) -> Reply:
         text += f" {failed[0]}, so I could not check it."
     first = parcels[0][2]
     return service_reply(
-        text, first, data={"parcels": [p for p, _, _ in parcels],
-                           "services": [m.id for _, m in answered]}
+        text,
+        first,
+        data={"parcels": [p for p, _, _ in parcels], "services": [m.id for _, m in answered]},
     )

@@ -17,8 +17,12 @@ from assistant.speech.audio import SAMPLE_RATE, Audio, load_audio
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEV = SHARED / "audio" / "dev"
 REAL = SHARED / "audio" / "real"
-RECOGNISED_REAL = ("librispeech-samples-arm", "speech-commands-samples-arm", "fsdd",
-                   "vosk-api-test")
+RECOGNISED_REAL = (
+    "librispeech-samples-arm",
+    "speech-commands-samples-arm",
+    "fsdd",
+    "vosk-api-test",
+)
 
 # Korean sentences that espeak-ng says clearly enough for the small Korean model.
 KOREAN = ("안녕하세요", "감사합니다", "사랑해요")
@@ -59,7 +63,9 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
 
 
-def concatenate(parts: list[Path | np.ndarray], name: str) -> tuple[Path, list[tuple[float, float]]]:
+def concatenate(
+    parts: list[Path | np.ndarray], name: str
+) -> tuple[Path, list[tuple[float, float]]]:
     """One 16 kHz WAV of the parts; returns it and where each file part lies (seconds)."""
     pieces: list[np.ndarray] = []
     spans = []
@@ -125,8 +131,18 @@ def dev_eval(workers: int = 1) -> dict[str, object]:
     from assistant.cli import cli
 
     result = CliRunner().invoke(
-        cli, ["eval", str(DEV / "labels.jsonl"), "--engine", "whisper", "--model",
-              str(whisper_model()), "--json", "--workers", str(workers)],
+        cli,
+        [
+            "eval",
+            str(DEV / "labels.jsonl"),
+            "--engine",
+            "whisper",
+            "--model",
+            str(whisper_model()),
+            "--json",
+            "--workers",
+            str(workers),
+        ],
     )
     assert result.exit_code == 0, result.output
     summary: dict[str, object] = json.loads(result.stdout)

@@ -44,9 +44,11 @@ class _Echo:
     def accept(self, chunk: np.ndarray) -> None: ...
     def result(self) -> Transcript:
         return Transcript(self.model or "")
+
     def reset(self) -> None: ...
     def transcribe(self, audio: object, *, words: bool = True) -> Transcript:
         return self.result()
+
     def close(self) -> None: ...
 
 
@@ -143,8 +145,10 @@ def test_vosk_grammar_decodes_only_its_words() -> None:
     grammar = ("여보세요", "사랑 해요", "감사합니다", "not korean")
     recognizer.configure(Hints(grammar=grammar))
     try:
-        heard = {text: recognizer.transcribe(load_audio(espeak(text))) for text in
-                 ("여보세요", "사랑해요", "안녕하세요")}
+        heard = {
+            text: recognizer.transcribe(load_audio(espeak(text)))
+            for text in ("여보세요", "사랑해요", "안녕하세요")
+        }
     finally:
         recognizer.configure(None)
     assert heard["여보세요"].text == "여보세요"

@@ -75,8 +75,10 @@ def test_real_recordings_are_transcribed_with_a_reported_wer() -> None:
     for folder in RECOGNISED_REAL:
         refs, hyps = by_folder[folder]
         spelt = [spoken_digits(h) for h in hyps]
-        print(f"  real/{folder}: {len(refs)} recordings, WER {word_error_rate(refs, hyps):.3f}"
-              f" as written, {word_error_rate(refs, spelt):.3f} with digits as words")
+        print(
+            f"  real/{folder}: {len(refs)} recordings, WER {word_error_rate(refs, hyps):.3f}"
+            f" as written, {word_error_rate(refs, spelt):.3f} with digits as words"
+        )
 
     wer = word_error_rate([r for _, r, _ in rows], [spoken_digits(h) for _, _, h in rows])
     print(f"  all real recordings: WER {wer:.3f} with digits written as words")
@@ -103,8 +105,9 @@ def test_report_has_summary_chart_confusions_and_players(tmp_path: Path) -> None
     path = _subset("report.jsonl")
     report = tmp_path / "out" / "report.html"
     report.parent.mkdir()
-    code, out = _eval([str(path), "--engine", "whisper", "--model", str(whisper_model()),
-                       "--report", str(report)])
+    code, out = _eval(
+        [str(path), "--engine", "whisper", "--model", str(whisper_model()), "--report", str(report)]
+    )
     assert code == 0 and "word error rate" in out and f"report: {report}" in out
     html = report.read_text()
     assert "<svg" in html and "Confusion matrix" in html and "intent accuracy" in html

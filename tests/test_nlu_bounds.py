@@ -22,33 +22,95 @@ def _skills() -> list[Skill]:
         return IntentSpec(name=name, templates=templates, slots=slots)
 
     return [
-        Skill(name="coupons", lists={"merchant": _SHOPS}, intents=(
-            intent("coupons.list", ("what coupons do i have [for {merchant}]",
-                                    "(show|list) [me] [my] [{merchant}] coupons"),
-                   merchant=SlotSpec()),)),
-        Skill(name="weather", lists={"city": _CITIES}, intents=(
-            intent("weather.forecast", ("[what is the] weather [in {city}] [{day}]",),
-                   city=SlotSpec(), day=SlotSpec(type="day")),)),
-        Skill(name="timer", intents=(
-            intent("timer.set", ("(set|start) a timer for {duration}", "timer for {duration}"),
-                   duration=SlotSpec(type="duration")),)),
-        Skill(name="transit", intents=(
-            intent("transit.next_bus", ("when is the next bus [number] {line}",),
-                   line=SlotSpec(type="number")),)),
-        Skill(name="search", intents=(
-            intent("search.web", ("search for {query}", "find [me] {query} please"),
-                   query=SlotSpec(type="text")),)),
+        Skill(
+            name="coupons",
+            lists={"merchant": _SHOPS},
+            intents=(
+                intent(
+                    "coupons.list",
+                    (
+                        "what coupons do i have [for {merchant}]",
+                        "(show|list) [me] [my] [{merchant}] coupons",
+                    ),
+                    merchant=SlotSpec(),
+                ),
+            ),
+        ),
+        Skill(
+            name="weather",
+            lists={"city": _CITIES},
+            intents=(
+                intent(
+                    "weather.forecast",
+                    ("[what is the] weather [in {city}] [{day}]",),
+                    city=SlotSpec(),
+                    day=SlotSpec(type="day"),
+                ),
+            ),
+        ),
+        Skill(
+            name="timer",
+            intents=(
+                intent(
+                    "timer.set",
+                    ("(set|start) a timer for {duration}", "timer for {duration}"),
+                    duration=SlotSpec(type="duration"),
+                ),
+            ),
+        ),
+        Skill(
+            name="transit",
+            intents=(
+                intent(
+                    "transit.next_bus",
+                    ("when is the next bus [number] {line}",),
+                    line=SlotSpec(type="number"),
+                ),
+            ),
+        ),
+        Skill(
+            name="search",
+            intents=(
+                intent(
+                    "search.web",
+                    ("search for {query}", "find [me] {query} please"),
+                    query=SlotSpec(type="text"),
+                ),
+            ),
+        ),
     ]
 
 
 _SENTENCES = [
-    "what coupons do i have for kfc", "show me my star bucks coupons", "weather in london today",
-    "what is the weather in shen zhen on monday", "set a timer for five minutes",
-    "timer for an hour and ten minutes", "when is the next bus number forty two",
-    "search for cheap flights", "find me a good pizza please", "when is the next bus 42",
+    "what coupons do i have for kfc",
+    "show me my star bucks coupons",
+    "weather in london today",
+    "what is the weather in shen zhen on monday",
+    "set a timer for five minutes",
+    "timer for an hour and ten minutes",
+    "when is the next bus number forty two",
+    "search for cheap flights",
+    "find me a good pizza please",
+    "when is the next bus 42",
 ]
-_NOISE = ["um", "the", "please", "cat", "for", "too", "ate", "minuets", "kay", "ef", "see",
-          "wether", "copons", "londn", "shen", "zen"]
+_NOISE = [
+    "um",
+    "the",
+    "please",
+    "cat",
+    "for",
+    "too",
+    "ate",
+    "minuets",
+    "kay",
+    "ef",
+    "see",
+    "wether",
+    "copons",
+    "londn",
+    "shen",
+    "zen",
+]
 
 
 def _perturb(rng: random.Random, sentence: str) -> str:
@@ -91,8 +153,14 @@ def test_bounds_never_underestimate_an_alignment() -> None:
                 if score > 0.0:
                     assert found.cost >= reach.cost, (text, template.intent)
                 # The floors inside the alignment leave its result as it was.
-                pruned = align(template.graph, inp, template.finders, tolerant=True,
-                               budget=found.cost, rest=reach.rest)
+                pruned = align(
+                    template.graph,
+                    inp,
+                    template.finders,
+                    tolerant=True,
+                    budget=found.cost,
+                    rest=reach.rest,
+                )
                 assert pruned == found, (text, template.intent)
                 checked += 1
             walked = align(template.graph, inp, template.finders, tolerant=False, budget=10**6)
@@ -104,8 +172,9 @@ def test_bounds_never_underestimate_an_alignment() -> None:
 
 
 def test_compiled_graphs_have_no_pass_through_states() -> None:
-    graph = compile_graph(parse_template("(set|start) [a|an] timer [for] {duration} [please]",
-                                         slots={"duration"}))
+    graph = compile_graph(
+        parse_template("(set|start) [a|an] timer [for] {duration} [please]", slots={"duration"})
+    )
     for state in range(1, graph.final):
         assert graph.words[state] or graph.slots[state] or len(graph.eps[state]) != 1
 
@@ -130,7 +199,12 @@ def test_number_homophones_read_only_where_a_number_is_spoken(
 
 def test_letter_names_and_unit_words() -> None:
     assert [letter_of(word) for word in ("kay", "ef", "see", "k", "ess", "cat")] == [
-        "k", "f", "c", "k", "s", None,
+        "k",
+        "f",
+        "c",
+        "k",
+        "s",
+        None,
     ]
     unit = near_unit("minuets")
     assert unit is not None and unit[0] == "minutes"

@@ -20,12 +20,30 @@ _SHOPS = {
     "railway": ("train tickets",),
 }
 _DRINKS = (
-    "latte", "cappuccino", "americano", "mocha", "espresso", "flat white", "macchiato",
-    "hot chocolate", "green tea", "milk tea", "orange juice",
+    "latte",
+    "cappuccino",
+    "americano",
+    "mocha",
+    "espresso",
+    "flat white",
+    "macchiato",
+    "hot chocolate",
+    "green tea",
+    "milk tea",
+    "orange juice",
 )
 _CITIES = (
-    "beijing", "shanghai", "shenzhen", "chengdu", "xian", "wuhan", "hong kong", "london",
-    "new york", "paris", "tokyo",
+    "beijing",
+    "shanghai",
+    "shenzhen",
+    "chengdu",
+    "xian",
+    "wuhan",
+    "hong kong",
+    "london",
+    "new york",
+    "paris",
+    "tokyo",
 )
 
 
@@ -39,15 +57,22 @@ def _skills() -> list[Skill]:
     return [
         Skill(
             name="coffee",
-            lists={"drink": _values(*_DRINKS), "size": _values("small", "medium", "large"),
-                   "shop": shops},
+            lists={
+                "drink": _values(*_DRINKS),
+                "size": _values("small", "medium", "large"),
+                "shop": shops,
+            },
             rules={"want": "(order|get me|i would like|i want|can i have|buy [me])"},
             intents=(
                 IntentSpec(
                     name="coffee.order",
                     side_effects=True,
-                    slots={"drink": SlotSpec(required=True), "size": SlotSpec(),
-                           "quantity": SlotSpec(type="number"), "shop": SlotSpec()},
+                    slots={
+                        "drink": SlotSpec(required=True),
+                        "size": SlotSpec(),
+                        "quantity": SlotSpec(type="number"),
+                        "shop": SlotSpec(),
+                    },
                     templates=("[<want>] [a|an|{quantity}] [{size}] {drink} [from {shop}]",),
                     examples=("order a large latte from starbucks",),
                 ),
@@ -208,13 +233,19 @@ def test_match_is_frozen(matcher: Matcher) -> None:
 @pytest.mark.parametrize(
     ("text", "intent", "slots"),
     [
-        ("order a large latte from starbucks", "coffee.order",
-         {"drink": "latte", "size": "large", "shop": "starbucks"}),
+        (
+            "order a large latte from starbucks",
+            "coffee.order",
+            {"drink": "latte", "size": "large", "shop": "starbucks"},
+        ),
         ("i'd like two cappuccinos", "coffee.order", {"drink": "cappuccino", "quantity": 2}),
         ("get me a small americano", "coffee.order", {"drink": "americano", "size": "small"}),
         ("a medium mocha please", "coffee.order", {"drink": "mocha", "size": "medium"}),
-        ("order an orange juice from luckin", "coffee.order",
-         {"drink": "orange juice", "shop": "luckin"}),
+        (
+            "order an orange juice from luckin",
+            "coffee.order",
+            {"drink": "orange juice", "shop": "luckin"},
+        ),
         ("show my coupons", "coupons.list", {}),
         ("what coupons do i have for k f c", "coupons.list", {"merchant": "kfc"}),
         ("use my mcdonalds coupon", "coupons.redeem", {"merchant": "mcdonalds"}),
@@ -224,11 +255,17 @@ def test_match_is_frozen(matcher: Matcher) -> None:
         ("next bus one hundred and twenty", "transit.next_bus", {"line": 120}),
         ("where is my package", "parcel.track", {}),
         ("track my s f express parcel", "parcel.track", {"carrier": "sf express"}),
-        ("what's the weather in beijing tomorrow", "weather.forecast",
-         {"city": "beijing", "day": "tomorrow"}),
+        (
+            "what's the weather in beijing tomorrow",
+            "weather.forecast",
+            {"city": "beijing", "day": "tomorrow"},
+        ),
         ("will it rain today", "weather.forecast", {"day": "today"}),
-        ("weather in shenzhen on monday", "weather.forecast",
-         {"city": "shenzhen", "day": "monday"}),
+        (
+            "weather in shenzhen on monday",
+            "weather.forecast",
+            {"city": "shenzhen", "day": "monday"},
+        ),
         ("show me a travel guide for chengdu", "travel.guide", {"city": "chengdu"}),
         ("what should i see in wuhan", "travel.guide", {"city": "wuhan"}),
         ("travel tips for hong kong", "travel.guide", {"city": "hong kong"}),
@@ -257,8 +294,11 @@ def test_dev_sentences(matcher: Matcher, text: str, intent: str, slots: dict[str
     ("text", "intent", "slots"),
     [
         # phrasings the dev set does not have
-        ("can i have a flat white from luckin", "coffee.order",
-         {"drink": "flat white", "shop": "luckin"}),
+        (
+            "can i have a flat white from luckin",
+            "coffee.order",
+            {"drink": "flat white", "shop": "luckin"},
+        ),
         ("buy me three hot chocolates", "coffee.order", {"drink": "hot chocolate", "quantity": 3}),
         ("an espresso", "coffee.order", {"drink": "espresso"}),
         ("one latte", "coffee.order", {"drink": "latte", "quantity": 1}),
@@ -266,8 +306,11 @@ def test_dev_sentences(matcher: Matcher, text: str, intent: str, slots: dict[str
         ("redeem my luckin coffee voucher", "coupons.redeem", {"merchant": "luckin"}),
         ("when will the number 7 bus arrive", "transit.next_bus", {"line": 7}),
         ("next bus three hundred and five", "transit.next_bus", {"line": 305}),
-        ("weather in new york on friday", "weather.forecast",
-         {"city": "new york", "day": "friday"}),
+        (
+            "weather in new york on friday",
+            "weather.forecast",
+            {"city": "new york", "day": "friday"},
+        ),
         ("will it snow in london tonight", "weather.forecast", {"city": "london", "day": "today"}),
         ("what should i see in paris", "travel.guide", {"city": "paris"}),
         ("set a timer for half an hour", "timer.set", {"duration": 1800}),
@@ -300,10 +343,14 @@ def test_text_slot_loses_to_literal_match(matcher: Matcher) -> None:
             name="finder",
             lists={"app": SlotList(values=_SHOPS)},
             intents=(
-                IntentSpec(name="finder.search", slots={"query": SlotSpec(type="text")},
-                           templates=("open {query}",)),
-                IntentSpec(name="finder.open", slots={"app": SlotSpec()},
-                           templates=("open {app}",)),
+                IntentSpec(
+                    name="finder.search",
+                    slots={"query": SlotSpec(type="text")},
+                    templates=("open {query}",),
+                ),
+                IntentSpec(
+                    name="finder.open", slots={"app": SlotSpec()}, templates=("open {app}",)
+                ),
             ),
         ),
     ]
@@ -327,14 +374,20 @@ def test_longer_text_share_lowers_confidence(matcher: Matcher) -> None:
     ("text", "intent", "slots"),
     [
         # filler words
-        ("um could you please order a large latte from starbucks", "coffee.order",
-         {"drink": "latte", "size": "large", "shop": "starbucks"}),
+        (
+            "um could you please order a large latte from starbucks",
+            "coffee.order",
+            {"drink": "latte", "size": "large", "shop": "starbucks"},
+        ),
         ("hey can you set a timer for five minutes", "timer.set", {"duration": 300}),
         ("uh just show my coupons okay", "coupons.list", {}),
         ("kindly cancel", "system.cancel", {}),
         # articles present or absent
-        ("order large latte from starbucks", "coffee.order",
-         {"drink": "latte", "size": "large", "shop": "starbucks"}),
+        (
+            "order large latte from starbucks",
+            "coffee.order",
+            {"drink": "latte", "size": "large", "shop": "starbucks"},
+        ),
         ("redeem starbucks voucher", "coupons.redeem", {"merchant": "starbucks"}),
         ("track the parcel", "parcel.track", {}),
         ("show me the travel guide for tokyo", "travel.guide", {"city": "tokyo"}),
@@ -352,8 +405,11 @@ def test_longer_text_share_lowers_confidence(matcher: Matcher) -> None:
         ("show me travel guide for chengdu", "travel.guide", {"city": "chengdu"}),
         ("when is next bus forty two", "transit.next_bus", {"line": 42}),
         # an extra unknown word
-        ("order a large latte from starbucks now", "coffee.order",
-         {"drink": "latte", "size": "large", "shop": "starbucks"}),
+        (
+            "order a large latte from starbucks now",
+            "coffee.order",
+            {"drink": "latte", "size": "large", "shop": "starbucks"},
+        ),
         ("where is my blue package", "parcel.track", {}),
         ("stop it", "system.cancel", {}),
         # list values split, joined or misheard
@@ -456,8 +512,9 @@ def test_tie_prefers_more_literal_words() -> None:
         name="demo",
         lists={"thing": SlotList(values={"lights": (), "radio": ()})},
         intents=(
-            IntentSpec(name="demo.generic", slots={"thing": SlotSpec()},
-                       templates=("switch {thing}",)),
+            IntentSpec(
+                name="demo.generic", slots={"thing": SlotSpec()}, templates=("switch {thing}",)
+            ),
             IntentSpec(name="demo.specific", templates=("switch radio",)),
         ),
     )
@@ -475,8 +532,11 @@ def test_thousand_value_list() -> None:
         name="shop",
         lists={"item": SlotList(values=values)},
         intents=(
-            IntentSpec(name="shop.buy", slots={"item": SlotSpec()},
-                       templates=("buy [a|the] {item} [please]",)),
+            IntentSpec(
+                name="shop.buy",
+                slots={"item": SlotSpec()},
+                templates=("buy [a|the] {item} [please]",),
+            ),
         ),
     )
     matcher = Matcher.build([skill])
@@ -545,8 +605,12 @@ def test_parse_slot(matcher: Matcher, text: str, intent: str, slot: str, value: 
     ],
 )
 def test_parse_slot_rejects(matcher: Matcher, text: str, intent: str, slot: str) -> None:
-    assert matcher.parse_slot(text, "coffee" if "coffee" in intent else intent.split(".")[0],
-                              intent, slot) is None
+    assert (
+        matcher.parse_slot(
+            text, "coffee" if "coffee" in intent else intent.split(".")[0], intent, slot
+        )
+        is None
+    )
 
 
 def test_parse_slot_checks_the_skill(matcher: Matcher) -> None:
@@ -558,8 +622,24 @@ def test_parse_slot_checks_the_skill(matcher: Matcher) -> None:
 
 def test_vocabulary(matcher: Matcher) -> None:
     words = matcher.vocabulary()
-    assert {"order", "latte", "flat", "white", "starbucks", "coupons", "forty", "two",
-            "hundred", "minutes", "half", "tomorrow", "monday", "would", "mc", "donalds"} <= words
+    assert {
+        "order",
+        "latte",
+        "flat",
+        "white",
+        "starbucks",
+        "coupons",
+        "forty",
+        "two",
+        "hundred",
+        "minutes",
+        "half",
+        "tomorrow",
+        "monday",
+        "would",
+        "mc",
+        "donalds",
+    } <= words
     assert "what's" not in words and "i'd" not in words
     assert all(word == word.lower() and " " not in word for word in words)
 

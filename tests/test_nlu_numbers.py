@@ -70,10 +70,28 @@ def test_parse_number(words: str, value: int) -> None:
 
 @pytest.mark.parametrize(
     "words",
-    ["", "a", "hundred", "forty forty", "two seven", "twenty zero", "one hundred and",
-     "seven hundred zero", "ten two", "and", "latte", "two hundred hundred", "1000000000",
-     "150 and 2", "100 and 0", "100 and 100", "one hundred and 100", "3 and 4", "100 20",
-     "1000 and 20"],
+    [
+        "",
+        "a",
+        "hundred",
+        "forty forty",
+        "two seven",
+        "twenty zero",
+        "one hundred and",
+        "seven hundred zero",
+        "ten two",
+        "and",
+        "latte",
+        "two hundred hundred",
+        "1000000000",
+        "150 and 2",
+        "100 and 0",
+        "100 and 100",
+        "one hundred and 100",
+        "3 and 4",
+        "100 20",
+        "1000 and 20",
+    ],
 )
 def test_parse_number_rejects(words: str) -> None:
     assert parse_number(words.split()) is None

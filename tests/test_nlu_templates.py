@@ -110,9 +110,7 @@ def _skill(template: str, **extra: object) -> Skill:
         name="coffee",
         lists={"drink": SlotList(values={"latte": ()})},
         intents=(
-            IntentSpec(
-                name="coffee.order", templates=(template,), slots={"drink": SlotSpec()}
-            ),
+            IntentSpec(name="coffee.order", templates=(template,), slots={"drink": SlotSpec()}),
         ),
         **extra,  # type: ignore[arg-type]
     )
@@ -159,7 +157,9 @@ def test_text_templates_keep_their_meaningful_words() -> None:
     from assistant.nlu.costs import DELETE_COST, KEPT_COST
 
     tree = parse_template("(find|search for) [a] recipe (for|with) {query}")
-    costs = {word: cost for edges in compile_graph(tree, text=True).words for word, _, cost in edges}
+    costs = {
+        word: cost for edges in compile_graph(tree, text=True).words for word, _, cost in edges
+    }
     assert costs["recipe"] == KEPT_COST
     assert costs["find"] == costs["search"] == costs["for"] == DELETE_COST
     plain = {word: cost for edges in compile_graph(tree).words for word, _, cost in edges}

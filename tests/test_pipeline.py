@@ -55,8 +55,15 @@ class FakeMicrophone:
 @pytest.mark.slow
 def test_vosk_pipeline_splits_a_file_into_utterances(bare_assistant: Assistant) -> None:
     path, spans = concatenate(
-        [silence(0.5), espeak("여보세요"), silence(1.2), espeak("사랑해요"), silence(1.2),
-         espeak("감사합니다"), silence(1.0)],
+        [
+            silence(0.5),
+            espeak("여보세요"),
+            silence(1.2),
+            espeak("사랑해요"),
+            silence(1.2),
+            espeak("감사합니다"),
+            silence(1.0),
+        ],
         "three-korean.wav",
     )
     partials: list[str] = []
@@ -86,7 +93,9 @@ def test_whisper_pipeline_answers_each_command_in_one_session(assistant: Assista
         "two-commands.wav",
     )
     recognizer = whisper_recognizer()
-    pipeline = Pipeline(assistant, recognizer, understanding=Understanding.from_assistant(assistant))
+    pipeline = Pipeline(
+        assistant, recognizer, understanding=Understanding.from_assistant(assistant)
+    )
     heard = list(pipeline.run(FileSource(path)))
     assert [h.turn.intent for h in heard if h.turn] == ["weather.forecast", "timer.set"]
     assert heard[0].turn and heard[0].turn.slots == {"city": "beijing", "day": "tomorrow"}
@@ -100,7 +109,9 @@ def test_whisper_pipeline_answers_each_command_in_one_session(assistant: Assista
 def test_without_the_wake_phrase_nothing_is_answered(assistant: Assistant) -> None:
     recognizer = whisper_recognizer()
     pipeline = Pipeline(
-        assistant, recognizer, understanding=Understanding.from_assistant(assistant),
+        assistant,
+        recognizer,
+        understanding=Understanding.from_assistant(assistant),
         wake=WakeSpotter("hey ting"),
     )
     heard = list(pipeline.run(FileSource(DEV / "coffee-1.joe.wav")))
@@ -121,7 +132,9 @@ class _Recorder:
 def test_replies_go_to_the_speaker(assistant: Assistant) -> None:
     speaker = _Recorder()
     pipeline = Pipeline(
-        assistant, whisper_recognizer(), understanding=Understanding.from_assistant(assistant),
+        assistant,
+        whisper_recognizer(),
+        understanding=Understanding.from_assistant(assistant),
         speaker=speaker,  # type: ignore[arg-type]
     )
     heard = list(pipeline.run(FileSource(DEV / "help-1.joe.wav")))

@@ -57,7 +57,11 @@ def _env(tmp: Path) -> dict[str, str]:
 def _run(args: list[str], env: dict[str, str], stdin: str | None = None) -> Any:
     return subprocess.run(
         ["assistant", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -147,7 +151,10 @@ def test_services_serve(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
     server = subprocess.Popen(
         ["assistant", "services", "serve", "--port", str(port)],
-        env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     root = f"http://127.0.0.1:{port}"
     try:

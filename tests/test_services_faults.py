@@ -154,8 +154,11 @@ def test_side_effect_call_sends_its_key_and_is_placed_once(remote: ServiceDirect
 def test_slow_in_process_handler_times_out(tmp_path: Path) -> None:
     catalog = Catalog(strict=True)
     manifest = {k: v for k, v in _remote("nap", "http://x").items() if k != "base_url"}
-    catalog.add({**manifest, "timeout": 0.2}, "test",
-                {"look": lambda a, c: time.sleep(1) or {}, "buy": lambda a, c: {}})
+    catalog.add(
+        {**manifest, "timeout": 0.2},
+        "test",
+        {"look": lambda a, c: time.sleep(1) or {}, "buy": lambda a, c: {}},
+    )
     directory = catalog.directory(data_dir=tmp_path, retries=0)
     try:
         assert _fails(directory, "nap").reason == "timeout"
@@ -232,8 +235,16 @@ class _BrewBar:
     def register_services(self, register: Any) -> None:
         starbucks = next(m for m, _ in bundled_services() if m.id == "starbucks")
         data = starbucks.model_dump(exclude_none=True)
-        register({**data, "id": "brew_bar", "name": "Brew Bar", "aliases": ["brew bar"],
-                  "base_url": self.base_url, "timeout": self.timeout})
+        register(
+            {
+                **data,
+                "id": "brew_bar",
+                "name": "Brew Bar",
+                "aliases": ["brew bar"],
+                "base_url": self.base_url,
+                "timeout": self.timeout,
+            }
+        )
 
 
 @pytest.mark.parametrize("mode", ["down", "slow", "error", "malformed"])
@@ -245,7 +256,10 @@ def test_failing_shop_gets_an_apology_and_the_assistant_carries_on(
 
     base = f"http://127.0.0.1:{_free_port()}" if mode == "down" else f"{stub}/{mode}"
     assistant = ting_assistant_factory(
-        coffee, weather, _BrewBar(base), config={"coffee": {"default_shop": "brew bar"}},
+        coffee,
+        weather,
+        _BrewBar(base),
+        config={"coffee": {"default_shop": "brew bar"}},
         settings={"services": {"retries": 0}},
     )
     session = assistant.new_session()

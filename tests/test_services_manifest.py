@@ -176,8 +176,7 @@ def test_register_services_duplicate_from_plugins_names_both(ting_assistant_fact
     directory = assistant.services
     assert directory.get("starbucks").name == "Starbucks"
     assert any(
-        "plugin '_TeaPlugin': service id 'starbucks' is already declared by plugin 'services'"
-        in p
+        "plugin '_TeaPlugin': service id 'starbucks' is already declared by plugin 'services'" in p
         for p in directory.problems
     ), directory.problems
 

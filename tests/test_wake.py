@@ -37,8 +37,17 @@ def test_the_phrase_and_its_mishearings_wake(heard: str, command: str) -> None:
 
 @pytest.mark.parametrize(
     "heard",
-    ["the cat sat on the mat", "hey", "what's the weather in beijing", "", "hello there",
-     "hey tom how are you", "eight", "open starbucks", "set a timer"],
+    [
+        "the cat sat on the mat",
+        "hey",
+        "what's the weather in beijing",
+        "",
+        "hello there",
+        "hey tom how are you",
+        "eight",
+        "open starbucks",
+        "set a timer",
+    ],
 )
 def test_other_speech_does_not_wake(heard: str) -> None:
     result = WakeSpotter("hey ting").check(heard)
@@ -91,12 +100,20 @@ def test_spoken_wake_phrase_then_command(assistant: Assistant, tmp_path: object)
     audio = voice.synthesize("Hey Ting.")
     soundfile.write(wake_wav, audio.samples, audio.rate)
     path, _ = concatenate(
-        [wake_wav, silence(1.0), DEV / "travel-1.joe.wav", silence(1.0),
-         DEV / "open-1.joe.wav", silence(0.8)],
+        [
+            wake_wav,
+            silence(1.0),
+            DEV / "travel-1.joe.wav",
+            silence(1.0),
+            DEV / "open-1.joe.wav",
+            silence(0.8),
+        ],
         "wake-then-command.wav",
     )
     pipeline = Pipeline(
-        assistant, whisper_recognizer(), understanding=Understanding.from_assistant(assistant),
+        assistant,
+        whisper_recognizer(),
+        understanding=Understanding.from_assistant(assistant),
         wake=WakeSpotter("hey ting"),
     )
     heard = list(pipeline.run(FileSource(path)))

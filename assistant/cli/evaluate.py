@@ -14,7 +14,11 @@ from ..evaluation import Label, UtteranceResult, read_labels, score, summarise
 from .common import assistant_options, echo_json, json_option, make_assistant
 
 __all__ = [
-    "eval_command", "evaluate_audio", "evaluate_text", "print_summary", "text_slot_checker",
+    "eval_command",
+    "evaluate_audio",
+    "evaluate_text",
+    "print_summary",
+    "text_slot_checker",
 ]
 
 
@@ -56,6 +60,7 @@ def evaluate_text(assistant: Assistant, labels: list[Label]) -> list[UtteranceRe
 
 def print_summary(summary: dict[str, object]) -> None:
     """The human-readable report."""
+
     def pct(key: str) -> str:
         value = summary.get(key)
         return "n/a" if value is None else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
@@ -69,30 +74,41 @@ def print_summary(summary: dict[str, object]) -> None:
     click.echo(f"OOD rejection:     {pct('ood_rejection')}")
     click.echo(f"false rejections:  {summary['false_rejections']}")
     for key, label in (
-        ("wer", "word error rate"), ("rtf", "real-time factor"),
-        ("latency_p50_ms", "latency p50 (ms)"), ("latency_p95_ms", "latency p95 (ms)"),
+        ("wer", "word error rate"),
+        ("rtf", "real-time factor"),
+        ("latency_p50_ms", "latency p50 (ms)"),
+        ("latency_p95_ms", "latency p95 (ms)"),
     ):
         if summary.get(key) is not None:
             click.echo(f"{label + ':':<19}{summary[key]}")
     conditions = summary.get("by_condition") or {}
     for name, figures in conditions.items():  # type: ignore[attr-defined]
-        click.echo(f"  {name:<22} intent {figures['intent_accuracy']}  frame "
-                   f"{figures['frame_accuracy']}  wer {figures.get('wer')}")
+        click.echo(
+            f"  {name:<22} intent {figures['intent_accuracy']}  frame "
+            f"{figures['frame_accuracy']}  wer {figures.get('wer')}"
+        )
     misses = summary["misses"]
     if misses:
         click.echo(f"\nmisses ({len(misses)}):")  # type: ignore[arg-type]
         for miss in misses:  # type: ignore[attr-defined]
             where = f"{miss['audio']}: " if miss.get("audio") else ""
             click.echo(
-                f"  {where}\"{miss['heard']}\" → {miss['intent']} {miss['slots']}"
+                f'  {where}"{miss["heard"]}" → {miss["intent"]} {miss["slots"]}'
                 f" (expected {miss['expected_intent']} {miss['expected_slots']})"
             )
 
 
 def evaluate_audio(
-    assistant: Assistant, label_file: Path, labels: list[Label], *, engine: str | None,
-    model: str | None, workers: int, config_path: Path | None,
-    plugins_dirs: tuple[Path, ...], progress: bool,
+    assistant: Assistant,
+    label_file: Path,
+    labels: list[Label],
+    *,
+    engine: str | None,
+    model: str | None,
+    workers: int,
+    config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
+    progress: bool,
 ) -> list[UtteranceResult]:
     """Recognise each label's audio and score what was understood."""
     from ..speech.audio_eval import (
@@ -122,8 +138,12 @@ def evaluate_audio(
     figures = run_jobs([path for _, path in pairs], job, workers, local)
     results = []
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
         transient=True,
     ) as bar:
         task = bar.add_task("recognising", total=len(pairs))
@@ -138,15 +158,30 @@ def evaluate_audio(
 @click.option("--text-only", is_flag=True, help="Score the labels' text fields, not the audio.")
 @click.option("--engine", help="Recognition engine for the audio (default: speech.engine).")
 @click.option("--model", help="Model catalog name or path for the engine.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Processes recognising in parallel (each loads the model once).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write an HTML report (summary, chart, confusions, worst utterances).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes recognising in parallel (each loads the model once).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an HTML report (summary, chart, confusions, worst utterances).",
+)
 @json_option
 @assistant_options
 def eval_command(
-    labels: Path, text_only: bool, engine: str | None, model: str | None, workers: int,
-    report_path: Path | None, as_json: bool, config_path: Path | None,
+    labels: Path,
+    text_only: bool,
+    engine: str | None,
+    model: str | None,
+    workers: int,
+    report_path: Path | None,
+    as_json: bool,
+    config_path: Path | None,
     plugins_dirs: tuple[Path, ...],
 ) -> None:
     """Score recognition on a JSONL label file: the audio, or with --text-only the text."""
@@ -159,16 +194,23 @@ def eval_command(
             from ..speech.audio_eval import audio_summary
 
             results = evaluate_audio(
-                assistant, labels, label_list, engine=engine, model=model, workers=workers,
-                config_path=config_path, plugins_dirs=plugins_dirs,
+                assistant,
+                labels,
+                label_list,
+                engine=engine,
+                model=model,
+                workers=workers,
+                config_path=config_path,
+                plugins_dirs=plugins_dirs,
                 progress=not as_json and sys.stderr.isatty(),
             )
             summary = audio_summary(summarise(results), results)
     if report_path is not None:
         from ..speech.report import write_report
 
-        write_report(report_path, summary, title=f"Ting evaluation: {labels.name}",
-                     label_dir=labels.parent)
+        write_report(
+            report_path, summary, title=f"Ting evaluation: {labels.name}", label_dir=labels.parent
+        )
     if as_json:
         echo_json(summary)
     else:

@@ -94,8 +94,10 @@ def search(
     elif not hits:
         click.echo(f"No mini program matches {text!r}.", err=True)
     for hit in [] if as_json else hits:
-        click.echo(f"{hit.score:.2f}  {hit.manifest.id:<14} {hit.manifest.name}: "
-                   f"{hit.manifest.description}")
+        click.echo(
+            f"{hit.score:.2f}  {hit.manifest.id:<14} {hit.manifest.name}: "
+            f"{hit.manifest.description}"
+        )
     sys.exit(0 if hits else 1)
 
 
@@ -109,8 +111,9 @@ def show(obj: dict[str, Any], service_id: str, as_json: bool) -> None:
         manifest = directory.get(service_id) or directory.resolve(service_id)
         source = directory.entries[manifest.id].source if manifest else None
     if manifest is None:
-        click.echo(f"No mini program called {service_id!r}; try `assistant services search`.",
-                   err=True)
+        click.echo(
+            f"No mini program called {service_id!r}; try `assistant services search`.", err=True
+        )
         sys.exit(1)
     if as_json:
         echo_json({**manifest.model_dump(mode="json"), "source": source})
@@ -142,8 +145,11 @@ def serve(obj: dict[str, Any], host: str, port: int) -> None:
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
         count = sum(1 for m in directory.manifests() if not m.remote)
-        click.echo(f"Serving {count} mini programs at {server.root} "
-                   f"(OpenAPI: {server.root}/openapi.json); Ctrl-C stops.", err=True)
+        click.echo(
+            f"Serving {count} mini programs at {server.root} "
+            f"(OpenAPI: {server.root}/openapi.json); Ctrl-C stops.",
+            err=True,
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -85,8 +85,9 @@ def unknown_words(
     rows: list[dict[str, object]] = []
     for word in sorted(unknown):
         near = process.extract(word, choices, scorer=fuzz.ratio, limit=limit, score_cutoff=60)
-        rows.append({"word": word, "skills": unknown[word],
-                     "suggestions": [hit[0] for hit in near]})
+        rows.append(
+            {"word": word, "skills": unknown[word], "suggestions": [hit[0] for hit in near]}
+        )
     return rows
 
 

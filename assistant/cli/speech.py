@@ -66,21 +66,42 @@ def _show(heard_dict: dict[str, object], as_json: bool) -> None:
 @engine_option
 @model_option
 @click.option("--device", help="Microphone name or index (see `assistant devices`).")
-@click.option("--wake/--no-wake", default=None,
-              help="Wait for the wake phrase (default: on for the microphone, off for files).")
+@click.option(
+    "--wake/--no-wake",
+    default=None,
+    help="Wait for the wake phrase (default: on for the microphone, off for files).",
+)
 @click.option("--wake-phrase", help="The wake phrase (default: speech.wake_phrase, 'hey ting').")
-@click.option("--speak/--no-speak", default=None,
-              help="Speak replies (default: on for the microphone, off for files).")
-@click.option("--speak-to", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write spoken replies to this WAV file instead of the speaker.")
-@click.option("--audio", "audio_paths", multiple=True,
-              type=click.Path(path_type=Path), help="Run on audio files or folders (repeatable).")
+@click.option(
+    "--speak/--no-speak",
+    default=None,
+    help="Speak replies (default: on for the microphone, off for files).",
+)
+@click.option(
+    "--speak-to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write spoken replies to this WAV file instead of the speaker.",
+)
+@click.option(
+    "--audio",
+    "audio_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Run on audio files or folders (repeatable).",
+)
 @json_option
 @assistant_options
 def run(
-    engine: str | None, model: str | None, device: str | None, wake: bool | None,
-    wake_phrase: str | None, speak: bool | None, speak_to: Path | None,
-    audio_paths: tuple[Path, ...], as_json: bool, config_path: Path | None,
+    engine: str | None,
+    model: str | None,
+    device: str | None,
+    wake: bool | None,
+    wake_phrase: str | None,
+    speak: bool | None,
+    speak_to: Path | None,
+    audio_paths: tuple[Path, ...],
+    as_json: bool,
+    config_path: Path | None,
     plugins_dirs: tuple[Path, ...],
 ) -> None:
     """Listen and answer: the microphone by default, or recorded files with --audio."""
@@ -99,8 +120,13 @@ def run(
         recognizer = load_recognizer(assistant, engine, model, settings)
         partial = None if as_json or not live else _show_partial
         pipeline = Pipeline(
-            assistant, recognizer, understanding=understanding, wake=spotter, speaker=speaker,
-            silence_ms=settings.speech.endpoint_silence_ms, on_partial=partial,
+            assistant,
+            recognizer,
+            understanding=understanding,
+            wake=spotter,
+            speaker=speaker,
+            silence_ms=settings.speech.endpoint_silence_ms,
+            on_partial=partial,
         )
         count = 0
         if not live:
@@ -112,7 +138,7 @@ def run(
             sys.exit(0 if count else 1)
         source = MicrophoneSource(device or settings.speech.device)
         if not as_json:
-            hint = f"say \"{spotter.phrase}\" and a command" if spotter else "speak a command"
+            hint = f'say "{spotter.phrase}" and a command' if spotter else "speak a command"
             click.echo(f"Listening ({recognizer.name}); {hint}. Ctrl-C to stop.", err=True)
         try:
             for heard in pipeline.run(source):
@@ -138,8 +164,12 @@ def _show_partial(text: str) -> None:
 @json_option
 @assistant_options
 def transcribe(
-    paths: tuple[Path, ...], engine: str | None, model: str | None, as_json: bool,
-    config_path: Path | None, plugins_dirs: tuple[Path, ...],
+    paths: tuple[Path, ...],
+    engine: str | None,
+    model: str | None,
+    as_json: bool,
+    config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
 ) -> None:
     """Print what the recogniser hears in audio files, with word timings and confidences."""
     from ..speech.audio import audio_files, load_audio

@@ -165,13 +165,28 @@ def align(
                         new = cost + step
                         if new <= cap[end]:
                             key = new * _K - lit * 1000 + text + taken
-                            _put(table, t, end, (key, new, lit, text + taken, units + 1,
-                                                 tslots + (1 if taken else 0),
-                                                 (i, s, (name, value))))
+                            _put(
+                                table,
+                                t,
+                                end,
+                                (
+                                    key,
+                                    new,
+                                    lit,
+                                    text + taken,
+                                    units + 1,
+                                    tslots + (1 if taken else 0),
+                                    (i, s, (name, value)),
+                                ),
+                            )
                 if tolerant and cost + MISSING_SLOT_COST <= cap[i]:
                     new = cost + MISSING_SLOT_COST
-                    _put(table, t, i, (new * _K - lit * 1000 + text, new, lit, text, units + 1,
-                                       tslots, here))
+                    _put(
+                        table,
+                        t,
+                        i,
+                        (new * _K - lit * 1000 + text, new, lit, text, units + 1, tslots, here),
+                    )
     last = table[final]
     found = last.get(n) if last is not None else None
     if found is None:

@@ -21,16 +21,40 @@ ARTICLES: frozenset[str] = frozenset({"a", "an", "the", "my", "some", "any", "yo
 
 FILLERS: frozenset[str] = frozenset(
     {
-        "please", "um", "umm", "uh", "uhm", "er", "erm", "hmm", "ah", "oh", "hey", "okay",
-        "ok", "just", "kindly", "hi", "hello", "well", "so", "thanks", "actually",
+        "please",
+        "um",
+        "umm",
+        "uh",
+        "uhm",
+        "er",
+        "erm",
+        "hmm",
+        "ah",
+        "oh",
+        "hey",
+        "okay",
+        "ok",
+        "just",
+        "kindly",
+        "hi",
+        "hello",
+        "well",
+        "so",
+        "thanks",
+        "actually",
     }
 )
 """Single words that carry no meaning in a command."""
 
 FILLER_PAIRS: frozenset[tuple[str, str]] = frozenset(
     {
-        ("could", "you"), ("can", "you"), ("would", "you"), ("will", "you"),
-        ("thank", "you"), ("you", "know"), ("i", "mean"),
+        ("could", "you"),
+        ("can", "you"),
+        ("would", "you"),
+        ("will", "you"),
+        ("thank", "you"),
+        ("you", "know"),
+        ("i", "mean"),
     }
 )
 """Two-word fillers ("could you ..."); each word is skipped only next to its partner."""
@@ -49,8 +73,14 @@ _WHOLE = {
 _IS_WORDS = frozenset(
     {"what", "where", "when", "how", "there", "it", "that", "who", "here", "he", "she", "why"}
 )
-_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ll", " will"), ("'ve", " have"),
-             ("'m", " am"), ("'d", " would"))
+_SUFFIXES = (
+    ("n't", " not"),
+    ("'re", " are"),
+    ("'ll", " will"),
+    ("'ve", " have"),
+    ("'m", " am"),
+    ("'d", " would"),
+)
 
 
 def normalize(text: str) -> list[str]:

@@ -15,29 +15,67 @@ __all__ = [
 ]
 
 _UNITS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9,
+    "zero": 0,
+    "oh": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
 }
 _TEENS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _UNIT_SECONDS = {
-    "second": 1, "seconds": 1, "sec": 1, "secs": 1,
-    "minute": 60, "minutes": 60, "min": 60, "mins": 60,
-    "hour": 3600, "hours": 3600, "hr": 3600, "hrs": 3600,
+    "second": 1,
+    "seconds": 1,
+    "sec": 1,
+    "secs": 1,
+    "minute": 60,
+    "minutes": 60,
+    "min": 60,
+    "mins": 60,
+    "hour": 3600,
+    "hours": 3600,
+    "hr": 3600,
+    "hrs": 3600,
 }
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_ALIASES = {"today": "today", "tonight": "today", "tomorrow": "tomorrow"}
 _DAY_PREFIXES = frozenset({"on", "this", "next", "coming"})
 _MAX_DIGITS = 6
 _FRACTIONS = {
-    ("half", "an"): 2, ("half", "a"): 2, ("half",): 2, ("a", "half"): 2,
-    ("a", "quarter", "of", "an"): 4, ("quarter", "of", "an"): 4, ("a", "quarter"): 4,
+    ("half", "an"): 2,
+    ("half", "a"): 2,
+    ("half",): 2,
+    ("a", "half"): 2,
+    ("a", "quarter", "of", "an"): 4,
+    ("quarter", "of", "an"): 4,
+    ("a", "quarter"): 4,
 }
 
 NUMBER_WORDS: frozenset[str] = frozenset(
@@ -46,8 +84,20 @@ NUMBER_WORDS: frozenset[str] = frozenset(
 """Every word a spoken cardinal 0..999 uses."""
 
 DURATION_WORDS: frozenset[str] = frozenset(
-    {"second", "seconds", "minute", "minutes", "hour", "hours", "half", "quarter", "of", "a",
-     "an", "and"}
+    {
+        "second",
+        "seconds",
+        "minute",
+        "minutes",
+        "hour",
+        "hours",
+        "half",
+        "quarter",
+        "of",
+        "a",
+        "an",
+        "and",
+    }
 )
 """Words a spoken duration adds to the number words."""
 

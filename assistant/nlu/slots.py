@@ -194,9 +194,7 @@ class ListFinder:
     def _nearest_uncached(self, query: str) -> tuple[str, float] | None:
         """The value whose joined form is closest to ``query``, if close enough."""
         cutoff = 80.0 if len(query) < 8 else 72.0
-        found = process.extractOne(
-            query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff
-        )
+        found = process.extractOne(query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
         return None if found is None else (self.joined[found[0]], found[1])
 
 

@@ -17,17 +17,50 @@ __all__ = [
 ]
 
 LETTER_NAMES: dict[str, str] = {
-    "ay": "a", "bee": "b", "be": "b", "see": "c", "sea": "c", "cee": "c", "dee": "d",
-    "ee": "e", "ef": "f", "eff": "f", "gee": "g", "aitch": "h", "eye": "i", "jay": "j",
-    "kay": "k", "el": "l", "ell": "l", "em": "m", "en": "n", "pee": "p", "queue": "q",
-    "cue": "q", "ar": "r", "are": "r", "ess": "s", "es": "s", "tee": "t", "tea": "t",
-    "you": "u", "vee": "v", "ex": "x", "why": "y", "zee": "z", "zed": "z",
+    "ay": "a",
+    "bee": "b",
+    "be": "b",
+    "see": "c",
+    "sea": "c",
+    "cee": "c",
+    "dee": "d",
+    "ee": "e",
+    "ef": "f",
+    "eff": "f",
+    "gee": "g",
+    "aitch": "h",
+    "eye": "i",
+    "jay": "j",
+    "kay": "k",
+    "el": "l",
+    "ell": "l",
+    "em": "m",
+    "en": "n",
+    "pee": "p",
+    "queue": "q",
+    "cue": "q",
+    "ar": "r",
+    "are": "r",
+    "ess": "s",
+    "es": "s",
+    "tee": "t",
+    "tea": "t",
+    "you": "u",
+    "vee": "v",
+    "ex": "x",
+    "why": "y",
+    "zee": "z",
+    "zed": "z",
 }
 """Words a recogniser writes for a spelt-out letter ("kay ef see" for K F C)."""
 
 NUMBER_HOMOPHONES: dict[str, tuple[str, bool]] = {
-    "won": ("one", True), "ate": ("eight", True), "fore": ("four", True),
-    "to": ("two", False), "too": ("two", False), "for": ("four", False),
+    "won": ("one", True),
+    "ate": ("eight", True),
+    "fore": ("four", True),
+    "to": ("two", False),
+    "too": ("two", False),
+    "for": ("four", False),
 }
 """Words heard for a number word: (number word, read anywhere in a number).
 

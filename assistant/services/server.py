@@ -35,13 +35,21 @@ def openapi(directory: ServiceDirectory, root: str) -> dict[str, Any]:
     """An OpenAPI 3.1 document: one POST operation per action of each in-process service."""
     error = {"$ref": "#/components/schemas/Error"}
     paths: dict[str, Any] = {
-        "/services": {"get": {"summary": "List the mini-programs", "responses": {"200": {
-            "description": "Manifests with their base URLs"}}}},
+        "/services": {
+            "get": {
+                "summary": "List the mini-programs",
+                "responses": {"200": {"description": "Manifests with their base URLs"}},
+            }
+        },
     }
     for manifest in _served(directory):
-        paths[f"/services/{manifest.id}"] = {"get": {
-            "summary": f"The {manifest.name} manifest", "tags": [manifest.id],
-            "responses": {"200": {"description": "The manifest"}}}}
+        paths[f"/services/{manifest.id}"] = {
+            "get": {
+                "summary": f"The {manifest.name} manifest",
+                "tags": [manifest.id],
+                "responses": {"200": {"description": "The manifest"}},
+            }
+        }
         for action in manifest.actions:
             operation: dict[str, Any] = {
                 "operationId": f"{manifest.id}.{action.name}",
@@ -49,31 +57,52 @@ def openapi(directory: ServiceDirectory, root: str) -> dict[str, Any]:
                 "description": action.returns,
                 "tags": [manifest.id],
                 "x-side-effects": action.side_effects,
-                "requestBody": {"required": True, "content": {
-                    "application/json": {"schema": action.json_schema()}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": action.json_schema()}},
+                },
                 "responses": {
-                    "200": {"description": action.returns or "The result", "content": {
-                        "application/json": {"schema": {"type": "object"}}}},
-                    "400": {"description": "Invalid arguments", "content": {
-                        "application/json": {"schema": error}}},
-                    "422": {"description": "The service refused", "content": {
-                        "application/json": {"schema": error}}},
+                    "200": {
+                        "description": action.returns or "The result",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "400": {
+                        "description": "Invalid arguments",
+                        "content": {"application/json": {"schema": error}},
+                    },
+                    "422": {
+                        "description": "The service refused",
+                        "content": {"application/json": {"schema": error}},
+                    },
                 },
             }
             if action.side_effects:
-                operation["parameters"] = [{
-                    "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
-                    "description": "The same key returns the first result; nothing happens twice.",
-                    "schema": {"type": "string", "maxLength": 200}}]
+                operation["parameters"] = [
+                    {
+                        "name": IDEMPOTENCY_HEADER,
+                        "in": "header",
+                        "required": False,
+                        "description": (
+                            "The same key returns the first result; nothing happens twice."
+                        ),
+                        "schema": {"type": "string", "maxLength": 200},
+                    }
+                ]
             paths[f"/services/{manifest.id}/actions/{action.name}"] = {"post": operation}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Ting sample mini-programs", "version": "0.1.0"},
         "servers": [{"url": root}],
         "paths": paths,
-        "components": {"schemas": {"Error": {
-            "type": "object", "properties": {"error": {"type": "string"}},
-            "required": ["error"]}}},
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "string"}},
+                    "required": ["error"],
+                }
+            }
+        },
     }
 
 

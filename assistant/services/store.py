@@ -193,4 +193,3 @@ def insert_redemption(
         )
     except sqlite3.IntegrityError as exc:
         raise ServiceError(f"coupon {coupon_id} has already been used") from exc
-

@@ -41,8 +41,9 @@ class AudioJob:
 class Evaluator:
     """An assistant, its understanding and a loaded recogniser, reused for every file."""
 
-    def __init__(self, assistant: Assistant, recognizer: Recognizer,
-                 understanding: Understanding) -> None:
+    def __init__(
+        self, assistant: Assistant, recognizer: Recognizer, understanding: Understanding
+    ) -> None:
         self.assistant = assistant
         self.recognizer = recognizer
         self.understanding = understanding
@@ -111,7 +112,7 @@ def check_audio(label_file: Path, labels: Sequence[Label]) -> list[tuple[Label, 
     pairs = [(label, label_file.parent / label.audio) for label in labels if label.audio]
     if not pairs:
         raise AssistantError(
-            f"{label_file}: no label has an \"audio\" field; use --text-only to score the text"
+            f'{label_file}: no label has an "audio" field; use --text-only to score the text'
         )
     missing = [str(path) for _, path in pairs if not path.is_file()]
     if missing:
@@ -123,7 +124,9 @@ def check_audio(label_file: Path, labels: Sequence[Label]) -> list[tuple[Label, 
 
 
 def run_jobs(
-    paths: Sequence[Path], job: AudioJob, workers: int,
+    paths: Sequence[Path],
+    job: AudioJob,
+    workers: int,
     local: Callable[[], Evaluator] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Evaluate each file, in order; with ``workers`` > 1 in a pool of processes."""
@@ -132,8 +135,9 @@ def run_jobs(
         for path in paths:
             yield evaluator.evaluate(path)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(job,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(job,)
+    ) as pool:
         yield from pool.map(_work, paths, chunksize=max(1, len(paths) // (workers * 8)))
 
 
@@ -142,19 +146,27 @@ def default_threads(workers: int) -> int:
     return max(1, (os.cpu_count() or 2) // max(1, workers))
 
 
-def to_result(label: Label, figures: dict[str, Any],
-              is_text_slot: Callable[[str | None, str], bool]) -> UtteranceResult:
+def to_result(
+    label: Label, figures: dict[str, Any], is_text_slot: Callable[[str | None, str], bool]
+) -> UtteranceResult:
     """Score one file's figures against its label."""
     from .understand import spoken_digits
 
     # Labels spell numbers out; so does the hypothesis before words are compared.
     edits, words = edit_distance(label.text or "", spoken_digits(figures["transcript"]))
     result = UtteranceResult(
-        audio=label.audio, condition=label.condition, reference=label.text,
-        heard=figures["heard"], expected_intent=label.intent,
-        expected_slots=dict(label.slots), intent=figures["intent"], slots=figures["slots"],
+        audio=label.audio,
+        condition=label.condition,
+        reference=label.text,
+        heard=figures["heard"],
+        expected_intent=label.intent,
+        expected_slots=dict(label.slots),
+        intent=figures["intent"],
+        slots=figures["slots"],
         confidence=figures["confidence"],
-        transcript=figures["transcript"], word_edits=edits, reference_words=words,
+        transcript=figures["transcript"],
+        word_edits=edits,
+        reference_words=words,
         duration=round(figures["duration"], 3),
         latency_ms=round(figures["latency_ms"], 1),
         recognition_s=round(figures["recognition_s"], 4),

@@ -178,9 +178,7 @@ class EngineRegistry:
         factory = self.factories.get(name)
         if factory is None:
             known = ", ".join(self.names) or "none"
-            raise ConfigError(
-                f"unknown speech engine {name!r}; use --engine with one of: {known}"
-            )
+            raise ConfigError(f"unknown speech engine {name!r}; use --engine with one of: {known}")
         _LOGGER.debug("loading engine %s (model %s)", name, model)
         token = CURRENT_SETTINGS.set(settings)
         try:
@@ -204,8 +202,9 @@ def engine_registry(plugin_manager: pluggy.PluginManager) -> EngineRegistry:
     for impl in reversed(plugin_manager.hook.register_engines.get_hookimpls()):
         collected: list[tuple[object, object]] = []
 
-        def register(name: object, factory: object, _into: list[tuple[object, object]] = collected
-                     ) -> None:
+        def register(
+            name: object, factory: object, _into: list[tuple[object, object]] = collected
+        ) -> None:
             _into.append((name, factory))
 
         impl.function(register=register)

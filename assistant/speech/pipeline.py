@@ -138,8 +138,9 @@ class Pipeline:
             was_speaking = endpointer.in_speech
             segments = endpointer.feed(chunk)
             if streaming:
-                self._stream(chunk, was_speaking or bool(segments), endpointer, preroll,
-                             preroll_samples)
+                self._stream(
+                    chunk, was_speaking or bool(segments), endpointer, preroll, preroll_samples
+                )
             for segment in segments:
                 heard = self._finish(segment, endpointer.position, streaming, name)
                 if heard is not None:
@@ -154,8 +155,14 @@ class Pipeline:
                 yield heard
                 self._speak(heard, source.rate)
 
-    def _stream(self, chunk: np.ndarray, active: bool, endpointer: Endpointer,
-                preroll: deque[np.ndarray], limit: int) -> None:
+    def _stream(
+        self,
+        chunk: np.ndarray,
+        active: bool,
+        endpointer: Endpointer,
+        preroll: deque[np.ndarray],
+        limit: int,
+    ) -> None:
         if endpointer.in_speech and not active:  # speech just started: hear its onset too
             for early in preroll:
                 self.recognizer.accept(early)
@@ -169,21 +176,24 @@ class Pipeline:
         while preroll and sum(len(c) for c in preroll) > limit:
             preroll.popleft()
 
-    def _finish(self, segment: Segment, position: float, streaming: bool,
-                name: str | None) -> Heard | None:
+    def _finish(
+        self, segment: Segment, position: float, streaming: bool, name: str | None
+    ) -> Heard | None:
         """Recognise and answer one utterance; a failure is logged and the loop carries on."""
         try:
             return self._recognise(segment, position, streaming, name)
         except KeyboardInterrupt:
             raise
         except Exception:
-            _LOGGER.exception("%.2f-%.2f s: the utterance could not be handled", segment.start,
-                              segment.end)
+            _LOGGER.exception(
+                "%.2f-%.2f s: the utterance could not be handled", segment.start, segment.end
+            )
             self.recognizer.reset()
             return None
 
-    def _recognise(self, segment: Segment, position: float, streaming: bool,
-                   name: str | None) -> Heard | None:
+    def _recognise(
+        self, segment: Segment, position: float, streaming: bool, name: str | None
+    ) -> Heard | None:
         started = time.perf_counter()
         if streaming:
             transcript = self.recognizer.result()

@@ -24,8 +24,11 @@ _NONE = "(none)"
 
 def _chart(conditions: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Bars for intent accuracy, frame accuracy and word accuracy (1 − WER) per condition."""
-    series = (("intent", "intent_accuracy", "#3b6fd4"), ("frame", "frame_accuracy", "#2f9e6e"),
-              ("words", "wer", "#d08a2b"))
+    series = (
+        ("intent", "intent_accuracy", "#3b6fd4"),
+        ("frame", "frame_accuracy", "#2f9e6e"),
+        ("words", "wer", "#d08a2b"),
+    )
     groups = []
     for name, figures in conditions.items():
         bars = []
@@ -37,8 +40,12 @@ def _chart(conditions: dict[str, dict[str, Any]]) -> dict[str, Any]:
             bars.append({"label": label, "value": value, "colour": colour})
         groups.append({"name": name, "bars": bars})
     width = 90 + 150 * max(1, len(groups))
-    return {"groups": groups, "width": width, "height": 260,
-            "legend": [(label, colour) for label, _, colour in series]}
+    return {
+        "groups": groups,
+        "width": width,
+        "height": 260,
+        "legend": [(label, colour) for label, _, colour in series],
+    }
 
 
 def _confusion(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -69,13 +76,13 @@ def _worst(
     return out
 
 
-def render_report(summary: dict[str, Any], *, title: str, report_dir: Path,
-                  label_dir: Path) -> str:
+def render_report(summary: dict[str, Any], *, title: str, report_dir: Path, label_dir: Path) -> str:
     """The report as an HTML page (audio players link to the files, relative to the page)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("assistant.speech", "."),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     template = env.get_template(_TEMPLATE)
     results = summary.get("results", [])

@@ -85,7 +85,9 @@ class EspeakVoice:
             try:
                 subprocess.run(
                     [self._exe, "-v", self._voice, "-w", str(out), "--", text],
-                    check=True, capture_output=True, timeout=60,
+                    check=True,
+                    capture_output=True,
+                    timeout=60,
                 )
             except (subprocess.SubprocessError, OSError) as exc:
                 raise DeviceError(f"espeak-ng failed to speak ({exc}); use --no-speak") from exc
@@ -182,6 +184,4 @@ class Speaker:
         try:
             sounddevice.play(audio.samples, audio.rate, device=self.device, blocking=True)
         except Exception as exc:  # PortAudioError, no default device
-            raise DeviceError(
-                f"cannot play audio on the speaker ({exc}); use --no-speak"
-            ) from exc
+            raise DeviceError(f"cannot play audio on the speaker ({exc}); use --no-speak") from exc

@@ -33,21 +33,30 @@ __all__ = ["Understanding", "number_words", "phonetic_key", "spoken_digits"]
 
 _LOGGER = logging.getLogger(__name__)
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 _MAX_GRAMMAR = 3000
 _PROMPT_WORDS = 120
-_SNAP_MIN_LEN = 5       # shorter spans are left alone: too many near neighbours
-_SNAP_SCORE = 84.0      # rapidfuzz ratio (0..100) of the phonetic keys
-_SNAP_MAX_SPAN = 3      # words of the transcript joined to meet one known word or phrase
-_NEAR_SCORE = 70.0      # looser similarity for corrections the matcher must confirm
+_SNAP_MIN_LEN = 5  # shorter spans are left alone: too many near neighbours
+_SNAP_SCORE = 84.0  # rapidfuzz ratio (0..100) of the phonetic keys
+_SNAP_MAX_SPAN = 3  # words of the transcript joined to meet one known word or phrase
+_NEAR_SCORE = 70.0  # looser similarity for corrections the matcher must confirm
 _SKELETON_SCORE = 55.0  # ... or this, when the consonants agree ("pegoed" / "pagoda")
-_GAIN = 0.05            # a correction must raise the matcher's confidence this much
-_MAX_VARIANTS = 40      # variants the matcher scores, at most
-_HOMOPHONES = {"to": "two", "too": "two", "for": "four", "fore": "four", "won": "one",
-               "ate": "eight", "tree": "three"}
+_GAIN = 0.05  # a correction must raise the matcher's confidence this much
+_MAX_VARIANTS = 40  # variants the matcher scores, at most
+_HOMOPHONES = {
+    "to": "two",
+    "too": "two",
+    "for": "four",
+    "fore": "four",
+    "won": "one",
+    "ate": "eight",
+    "tree": "three",
+}
 
 Mode = Literal["plain", "snap", "correct"]
 
@@ -88,9 +97,20 @@ def spoken_digits(text: str) -> str:
 def phonetic_key(text: str) -> str:
     """A rough phonetic spelling, so that spellings of one sound compare equal."""
     key = text.lower().replace(" ", "")
-    for old, new in (("ph", "f"), ("ck", "k"), ("qu", "kw"), ("x", "ks"), ("z", "s"),
-                     ("ch", "c"), ("sh", "s"), ("c", "k"), ("y", "i"), ("ee", "i"),
-                     ("oo", "u"), ("h", "")):
+    for old, new in (
+        ("ph", "f"),
+        ("ck", "k"),
+        ("qu", "kw"),
+        ("x", "ks"),
+        ("z", "s"),
+        ("ch", "c"),
+        ("sh", "s"),
+        ("c", "k"),
+        ("y", "i"),
+        ("ee", "i"),
+        ("oo", "u"),
+        ("h", ""),
+    ):
         key = key.replace(old, new)
     return re.sub(r"(.)\1+", r"\1", key)
 
@@ -216,8 +236,9 @@ class Understanding:
 
     def _near(self, words: str) -> list[str]:
         key = phonetic_key(words)
-        hits = process.extract(key, self._keys.keys(), scorer=fuzz.ratio, limit=3,
-                               score_cutoff=_NEAR_SCORE)
+        hits = process.extract(
+            key, self._keys.keys(), scorer=fuzz.ratio, limit=3, score_cutoff=_NEAR_SCORE
+        )
         found = [self._keys[hit[0]] for hit in hits]
         for other in self._skeletons.get(_skeleton(key), ()):
             if fuzz.ratio(key, other) >= _SKELETON_SCORE:
@@ -250,7 +271,7 @@ class Understanding:
     def _nearest(self, words: str) -> str | None:
         if len(words.replace(" ", "")) < _SNAP_MIN_LEN or not self._keys:
             return None
-        hit = process.extractOne(phonetic_key(words), self._keys.keys(), scorer=fuzz.ratio,
-                                 score_cutoff=_SNAP_SCORE)
+        hit = process.extractOne(
+            phonetic_key(words), self._keys.keys(), scorer=fuzz.ratio, score_cutoff=_SNAP_SCORE
+        )
         return None if hit is None else self._keys[hit[0]]
-

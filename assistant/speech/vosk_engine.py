@@ -127,8 +127,11 @@ class VoskRecognizer:
         phrases = list(dict.fromkeys(hints.grammar)) if hints and hints.grammar else []
         usable = [p for p in phrases if p != UNKNOWN and all(self.knows(w) for w in p.split())]
         if len(usable) < len(phrases):
-            _LOGGER.info("grammar: %d of %d sentences use words the model lacks",
-                         len(phrases) - len(usable), len(phrases))
+            _LOGGER.info(
+                "grammar: %d of %d sentences use words the model lacks",
+                len(phrases) - len(usable),
+                len(phrases),
+            )
         if not usable:
             self._grammar = None
             return

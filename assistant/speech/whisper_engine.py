@@ -53,9 +53,7 @@ def load_whisper_model(path: Path, threads: int = 2) -> Any:
                 "the model folder with --model"
             )
         try:
-            model = WhisperModel(
-                str(path), device="cpu", compute_type="int8", cpu_threads=threads
-            )
+            model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
         except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError on bad files
             raise ModelError(f"{path}: the Whisper model failed to load ({exc})") from exc
         _MODELS[key] = model
@@ -70,13 +68,20 @@ class WhisperRecognizer:
     rate = _RATE
 
     def __init__(
-        self, model_path: Path, *, language: str = "en", threads: int = 2,
+        self,
+        model_path: Path,
+        *,
+        language: str = "en",
+        threads: int = 2,
         beam_size: int = BEAM_SIZE,
     ) -> None:
         self.model_path = Path(model_path)
         self._model = load_whisper_model(self.model_path, threads)
-        self._language = language if getattr(self._model, "model", None) is None or \
-            self._model.model.is_multilingual else None
+        self._language = (
+            language
+            if getattr(self._model, "model", None) is None or self._model.model.is_multilingual
+            else None
+        )
         self._beam_size = beam_size
         self._hints = Hints()
         self._buffer: list[np.ndarray] = []
@@ -131,8 +136,9 @@ class WhisperRecognizer:
             texts.append(segment.text.strip())
             logprobs.append(segment.avg_logprob)
             for w in segment.words or ():
-                found.append(Word(w.word.strip(), float(w.start), float(w.end),
-                                  float(w.probability)))
+                found.append(
+                    Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                )
         confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 0.0
         return Transcript(
             text=" ".join(t for t in texts if t),

@@ -40,8 +40,13 @@ def _available(context: CallContext, merchant: str | None) -> list[dict[str, Any
     used = context.store.redeemed(context.service)
     today = context.now.date()
     return [
-        {"id": cid, "merchant": who, "title": title, "min_spend": spend,
-         "expires": _expires(cid, today)}
+        {
+            "id": cid,
+            "merchant": who,
+            "title": title,
+            "min_spend": spend,
+            "expires": _expires(cid, today),
+        }
         for cid, who, title, spend in COUPONS
         if cid not in used and (merchant is None or who == merchant)
     ]
@@ -62,18 +67,25 @@ def _redeem(args: dict[str, Any], context: CallContext) -> dict[str, Any]:
         raise ServiceError(f"there is no coupon {coupon_id}")
     if context.db is None:
         raise ServiceError("redemptions must run in a transaction")
-    used = {row[0] for row in context.db.execute(
-        "SELECT coupon_id FROM redeemed_coupons WHERE service = ?", (context.service,))}
-    candidates = [c for c in COUPONS if c[0] not in used
-                  and (coupon_id is None or c[0] == coupon_id)
-                  and (merchant is None or c[1] == merchant)]
+    used = {
+        row[0]
+        for row in context.db.execute(
+            "SELECT coupon_id FROM redeemed_coupons WHERE service = ?", (context.service,)
+        )
+    }
+    candidates = [
+        c
+        for c in COUPONS
+        if c[0] not in used
+        and (coupon_id is None or c[0] == coupon_id)
+        and (merchant is None or c[1] == merchant)
+    ]
     if not candidates:
         raise ServiceError(f"you have no unused {merchant or coupon_id} coupon")
     cid, who, title, _ = candidates[0]
     code = f"{cid.split('-')[0].upper()}-{stable_number(cid, context.idempotency_key, digits=6)}"
     insert_redemption(context.db, context.service, cid, code, context.idempotency_key)
-    return {"coupon_id": cid, "merchant": who, "title": title, "code": code,
-            "status": "redeemed"}
+    return {"coupon_id": cid, "merchant": who, "title": title, "code": code, "status": "redeemed"}
 
 
 COUPON_HANDLERS: dict[str, Handler] = {"list_coupons": _list, "redeem_coupon": _redeem}

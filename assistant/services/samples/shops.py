@@ -179,8 +179,14 @@ def _place_order(args: dict[str, Any], context: CallContext) -> dict[str, Any]:
     order_no = insert_order(
         context.db, context.service, prefix, [line], total, context.idempotency_key
     )
-    return {**line, "order_no": order_no, "total": total, "currency": "CNY",
-            "delivery_in_minutes": minutes, "status": "placed"}
+    return {
+        **line,
+        "order_no": order_no,
+        "total": total,
+        "currency": "CNY",
+        "delivery_in_minutes": minutes,
+        "status": "placed",
+    }
 
 
 COFFEE_HANDLERS: dict[str, Handler] = {
