@@ -124,6 +124,22 @@ def test_vosk_transcribes_with_word_timings_and_confidences() -> None:
 
 
 @pytest.mark.slow
+def test_vosk_word_times_start_again_for_each_file() -> None:
+    recognizer = vosk_recognizer()
+    recognizer.configure(None)
+    first = load_audio(espeak("안녕하세요"))
+    second = load_audio(espeak("여보세요"))
+    recognizer.transcribe(first)
+    again = recognizer.transcribe(second)
+    alone = vosk_recognizer()
+    alone.configure(None)
+    assert again.words, "Vosk returned no words"
+    assert again.words[-1].end <= second.duration + 0.05
+    expected = [w.start for w in alone.transcribe(second).words]
+    assert [w.start for w in again.words] == pytest.approx(expected, abs=0.001)
+
+
+@pytest.mark.slow
 def test_vosk_streams_partials_then_a_final_result() -> None:
     recognizer = vosk_recognizer()
     recognizer.configure(None)

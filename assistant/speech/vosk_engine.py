@@ -69,8 +69,14 @@ class _Stream:
         self.recognizer = vosk.KaldiRecognizer(*args)
         self.recognizer.SetWords(True)
         self.pieces: list[dict[str, Any]] = []
+        self.rate = rate
+        # Vosk keeps counting time across Reset(); word times are made relative to the last
+        # reset here, so that transcribing a second file starts again at 0 s.
+        self.fed = 0  # samples since the recogniser was made
+        self.origin = 0  # samples at the last reset
 
     def feed(self, data: bytes) -> None:
+        self.fed += len(data) // 2
         if self.recognizer.AcceptWaveform(data):
             self.pieces.append(json.loads(self.recognizer.Result()))
 
@@ -81,8 +87,14 @@ class _Stream:
 
     def finish(self) -> list[Word]:
         self.pieces.append(json.loads(self.recognizer.FinalResult()))
+        shift = self.origin / self.rate
         words = [
-            Word(str(w["word"]), float(w["start"]), float(w["end"]), float(w.get("conf", 1.0)))
+            Word(
+                str(w["word"]),
+                float(w["start"]) - shift,
+                float(w["end"]) - shift,
+                float(w.get("conf", 1.0)),
+            )
             for piece in self.pieces
             for w in piece.get("result", [])
         ]
@@ -92,6 +104,7 @@ class _Stream:
     def reset(self) -> None:
         self.recognizer.Reset()
         self.pieces = []
+        self.origin = self.fed
 
 
 class VoskRecognizer:
