@@ -36,6 +36,7 @@ class Assistant:
         self.plugin_manager = registry.manager
         self.skills: dict[str, LoadedSkill] = {}
         self._owner_by_intent: dict[str, LoadedSkill] = {}
+        self._handlers: dict[str, Any] = {}
         self._collect_skills()
         self.matcher = self._build_matcher()
         self.services: Any = None
@@ -196,10 +197,8 @@ class Assistant:
             services=self.services,
             extras=self.extras,
         )
-        others = [p for p in self.plugin_manager.get_plugins() if p is not self._plugin(loaded)]
-        caller = self.plugin_manager.subset_hook_caller("handle_intent", others)
         try:
-            reply = caller(request=request, context=context)
+            reply = self._handler(loaded.plugin)(request=request, context=context)
         except ServiceError as exc:  # a short apology naming the service; the dialog goes on
             _LOGGER.warning("skill %s: %s", loaded.name, exc)
             reason = getattr(exc, "reason", None)
@@ -223,8 +222,15 @@ class Assistant:
             return Reply(text=f"Sorry, the {loaded.name} skill gave an answer I cannot read.")
         return reply
 
-    def _plugin(self, loaded: LoadedSkill) -> object:
-        return self.plugin_manager.get_plugin(loaded.plugin)
+    def _handler(self, plugin_name: str) -> Any:
+        """The handle_intent hook of one plugin only (built once per plugin)."""
+        caller = self._handlers.get(plugin_name)
+        if caller is None:
+            owner = self.plugin_manager.get_plugin(plugin_name)
+            others = [p for p in self.plugin_manager.get_plugins() if p is not owner]
+            caller = self.plugin_manager.subset_hook_caller("handle_intent", others)
+            self._handlers[plugin_name] = caller
+        return caller
 
     def close(self) -> None:
         """Tell plugins the assistant is shutting down (once)."""

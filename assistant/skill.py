@@ -132,6 +132,13 @@ class Skill(BaseModel):
             raise ValueError("config_model must be a pydantic model class")
         return self
 
+    def intent(self, name: str) -> IntentSpec:
+        """The declared intent of that name (KeyError if the skill has none)."""
+        for intent in self.intents:
+            if intent.name == name:
+                return intent
+        raise KeyError(name)
+
     def list_for(self, intent: IntentSpec, slot_name: str) -> SlotList | None:
         """The value list a list slot is bound to, or None for other slot types."""
         slot = intent.slots[slot_name]

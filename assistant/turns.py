@@ -61,7 +61,7 @@ def _fill_or_call(
     loaded = assistant.intent_owner(match.intent)
     if loaded is None:  # the matcher and the skills disagree: only after a plugin failed
         return _not_understood(text, session, nlu_ms)
-    spec = next(i for i in loaded.skill.intents if i.name == match.intent)
+    spec = loaded.skill.intent(match.intent)
     for slot_name, slot in spec.slots.items():
         if slot.required and slot_name not in slots:
             question = slot.prompt or f"What {slot_name.replace('_', ' ')}?"

@@ -39,7 +39,7 @@ def measure(
     from assistant.assistant import Assistant
     from assistant.config import Settings
     from assistant.speech.audio import SAMPLE_RATE, Audio, load_audio
-    from assistant.speech.engines import engine_registry
+    from assistant.speech.engines import load_recognizer
     from assistant.speech.metrics import percentile
     from assistant.speech.pipeline import Pipeline
     from assistant.speech.sources import FileSource
@@ -50,7 +50,7 @@ def measure(
     assistant = Assistant.create(settings)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    recognizer = engine_registry(assistant.plugin_manager).create(engine, model, settings)
+    recognizer = load_recognizer(assistant, engine, model)
     load_s = time.perf_counter() - started
     understanding = Understanding.from_assistant(assistant)
     recognizer.configure(understanding.hints())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -22,15 +23,15 @@ __all__ = [
 ]
 
 
-def text_slot_checker(assistant: Assistant):  # type: ignore[no-untyped-def]
+def text_slot_checker(assistant: Assistant) -> Callable[[str | None, str], bool]:
     """A predicate telling whether an intent's slot holds free text."""
 
     def is_text_slot(intent: str | None, slot: str) -> bool:
         owner = assistant.intent_owner(intent) if intent else None
-        if owner is None:
+        if owner is None or intent is None:
             return False
-        spec = next(i for i in owner.skill.intents if i.name == intent)
-        return slot in spec.slots and spec.slots[slot].type == "text"
+        slots = owner.skill.intent(intent).slots
+        return slot in slots and slots[slot].type == "text"
 
     return is_text_slot
 
@@ -119,8 +120,8 @@ def evaluate_audio(
         run_jobs,
         to_result,
     )
+    from ..speech.engines import load_recognizer
     from ..speech.understand import Understanding
-    from .speech import load_recognizer
 
     pairs = check_audio(label_file, labels)
     settings = assistant.settings
@@ -128,7 +129,7 @@ def evaluate_audio(
     job = AudioJob(config_path, plugins_dirs, engine, model, threads)
 
     def local() -> Evaluator:
-        recognizer = load_recognizer(assistant, engine, model, settings)
+        recognizer = load_recognizer(assistant, engine, model)
         return Evaluator(assistant, recognizer, Understanding.from_assistant(assistant))
 
     if workers <= 1:

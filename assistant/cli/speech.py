@@ -10,11 +10,11 @@ import click
 from ..assistant import Assistant
 from ..config import Settings
 from ..errors import AssistantError
-from ..speech.engines import Recognizer, engine_registry
-from .common import assistant_options, echo_json, json_option, make_assistant, settings_from
+from ..speech.engines import load_recognizer
+from .common import assistant_options, echo_json, json_option, make_assistant
 from .devices import devices
 
-__all__ = ["devices", "load_recognizer", "run", "transcribe"]
+__all__ = ["devices", "run", "transcribe"]
 
 engine_option = click.option(
     "--engine", help="Recognition engine: vosk (default) or whisper, or a plugin's engine."
@@ -22,14 +22,6 @@ engine_option = click.option(
 model_option = click.option(
     "--model", help="Model catalog name or path (default: from the environment or config)."
 )
-
-
-def load_recognizer(
-    assistant: Assistant, engine: str | None, model: str | None, settings: Settings
-) -> Recognizer:
-    """The engine named on the command line or in the config, with its model loaded."""
-    registry = engine_registry(assistant.plugin_manager)
-    return registry.create(engine or settings.speech.engine, model, settings)
 
 
 def _pipeline_parts(assistant: Assistant, wake: bool, phrase: str | None):  # type: ignore[no-untyped-def]
@@ -109,15 +101,15 @@ def run(
     from ..speech.pipeline import Pipeline
     from ..speech.sources import FileSource, MicrophoneSource
 
-    settings = settings_from(config_path)
     files = audio_files(audio_paths) if audio_paths else []
     live = not files
-    use_wake = (settings.speech.wake if live else False) if wake is None else wake
-    use_speech = (settings.speech.speak if live else False) if speak is None else speak
     with make_assistant(config_path, plugins_dirs, quiet=as_json) as assistant:
+        settings = assistant.settings
+        use_wake = (settings.speech.wake if live else False) if wake is None else wake
+        use_speech = (settings.speech.speak if live else False) if speak is None else speak
         understanding, spotter = _pipeline_parts(assistant, use_wake, wake_phrase)
         speaker = _speaker(use_speech, speak_to, settings)
-        recognizer = load_recognizer(assistant, engine, model, settings)
+        recognizer = load_recognizer(assistant, engine, model)
         partial = None if as_json or not live else _show_partial
         pipeline = Pipeline(
             assistant,
@@ -174,10 +166,9 @@ def transcribe(
     """Print what the recogniser hears in audio files, with word timings and confidences."""
     from ..speech.audio import audio_files, load_audio
 
-    settings = settings_from(config_path)
     files = audio_files(paths)
     with make_assistant(config_path, plugins_dirs, quiet=True) as assistant:
-        recognizer = load_recognizer(assistant, engine, model, settings)
+        recognizer = load_recognizer(assistant, engine, model)
         heard_any = False
         for path in files:
             try:

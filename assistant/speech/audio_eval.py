@@ -52,8 +52,8 @@ class Evaluator:
     @classmethod
     def from_job(cls, job: AudioJob) -> Evaluator:
         from ..assistant import Assistant
-        from ..cli.speech import load_recognizer
         from ..config import load_settings
+        from .engines import load_recognizer
         from .understand import Understanding
 
         settings = load_settings(job.config_path)
@@ -61,7 +61,7 @@ class Evaluator:
             update={"speech": settings.speech.model_copy(update={"threads": job.threads})}
         )
         assistant = Assistant.create(settings, plugins_dirs=job.plugins_dirs)
-        recognizer = load_recognizer(assistant, job.engine, job.model, settings)
+        recognizer = load_recognizer(assistant, job.engine, job.model)
         return cls(assistant, recognizer, Understanding.from_assistant(assistant))
 
     def evaluate(self, path: Path) -> dict[str, Any]:

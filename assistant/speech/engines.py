@@ -15,6 +15,7 @@ import pluggy
 from ..errors import ConfigError, PluginError
 
 if TYPE_CHECKING:
+    from ..assistant import Assistant
     from ..config import Settings, SpeechSettings
     from .audio import Audio
 
@@ -23,6 +24,7 @@ __all__ = [
     "CURRENT_SETTINGS",
     "EngineFactory",
     "EngineRegistry",
+    "load_recognizer",
     "Hints",
     "Partial",
     "Recognizer",
@@ -222,3 +224,12 @@ def pcm16(samples: np.ndarray) -> bytes:
 def join_words(words: Sequence[Word]) -> str:
     """The text of a word sequence."""
     return " ".join(w.word for w in words)
+
+
+def load_recognizer(
+    assistant: Assistant, engine: str | None = None, model: str | None = None
+) -> Recognizer:
+    """The named engine (default: the configured one) with its model loaded."""
+    settings = assistant.settings
+    registry = engine_registry(assistant.plugin_manager)
+    return registry.create(engine or settings.speech.engine, model, settings)

@@ -260,18 +260,16 @@ def run_file(
     recogniser is the configured engine and model unless one is given (pass a loaded one
     to avoid loading the model for every file).
     """
-    from .engines import engine_registry
+    from .engines import load_recognizer
     from .understand import Understanding
 
-    settings = assistant.settings
     if recognizer is None:
-        registry = engine_registry(assistant.plugin_manager)
-        recognizer = registry.create(engine or settings.speech.engine, model, settings)
+        recognizer = load_recognizer(assistant, engine, model)
     pipeline = Pipeline(
         assistant,
         recognizer,
         understanding=Understanding.from_assistant(assistant),
-        silence_ms=settings.speech.endpoint_silence_ms,
+        silence_ms=assistant.settings.speech.endpoint_silence_ms,
         session=session,
     )
     return list(pipeline.run(FileSource(Path(path)), name=str(path)))
