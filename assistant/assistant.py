@@ -40,7 +40,6 @@ class Assistant:
         self._collect_skills()
         self.matcher = self._build_matcher()
         self.services: Any = None
-        self.extras: dict[str, Any] = {}
         self._closed = False
         self._call_hook_safely("assistant_startup", assistant=self)
 
@@ -195,7 +194,6 @@ class Assistant:
             data_dir=self.settings.data_dir / "skills" / loaded.name,
             settings=self.settings,
             services=self.services,
-            extras=self.extras,
         )
         try:
             reply = self._handler(loaded.plugin)(request=request, context=context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +52,6 @@ class SkillContext:
     data_dir: Path
     settings: Settings
     services: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def config(self) -> Any:

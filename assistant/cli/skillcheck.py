@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 
 from ..errors import ModelError
 from ..nlu import Matcher
-from .common import echo_json, json_option, make_assistant, settings_from
+from .common import echo_json, json_option, make_assistant
 
 __all__ = ["check", "model_vocabulary", "unknown_words"]
 
@@ -100,9 +100,9 @@ def check(obj: dict[str, object], engine: str | None, model: str | None, as_json
     """List template words the speech model cannot recognise, with suggestions."""
     config_path = obj.get("config_path") if obj else None
     plugins_dirs = obj.get("plugins_dirs", ()) if obj else ()
-    settings = settings_from(config_path)  # type: ignore[arg-type]
-    engine = engine or settings.speech.engine
     assistant = make_assistant(config_path, plugins_dirs, quiet=as_json)  # type: ignore[arg-type]
+    settings = assistant.settings
+    engine = engine or settings.speech.engine
     if engine != "vosk":
         message = f"the {engine} engine spells words freely; no word is out of its vocabulary"
         echo_json({"engine": engine, "unknown": []}) if as_json else click.echo(message)
