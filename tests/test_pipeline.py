@@ -87,6 +87,42 @@ def test_vosk_pipeline_splits_a_file_into_utterances(bare_assistant: Assistant) 
 
 
 @pytest.mark.slow
+def test_vosk_settles_in_the_pause_and_keeps_speech_after_it(bare_assistant: Assistant) -> None:
+    """Decoding finishes during the endpointing silence; a shorter pause does not cut speech."""
+    path, _ = concatenate(
+        [
+            silence(0.5),
+            espeak("여보세요"),
+            silence(0.1),  # with espeak's own quiet ends: over half the silence, under all
+            espeak("감사합니다"),
+            silence(1.2),
+            espeak("사랑해요"),
+            silence(1.0),
+        ],
+        "settle-korean.wav",
+    )
+    recognizer = vosk_recognizer()
+    settled: list[float] = []
+    real_settle = recognizer.settle
+
+    def settle() -> None:
+        settled.append(recognizer._samples / recognizer.rate)
+        real_settle()
+
+    recognizer.configure(Hints(grammar=("여보세요", "감사합니다", "사랑 해요")))
+    recognizer.settle = settle
+    try:
+        heard = list(Pipeline(bare_assistant, recognizer).run(FakeMicrophone(path)))
+    finally:
+        del recognizer.settle
+        recognizer.configure(None)
+    texts = [h.transcript.text for h in heard]
+    assert len(heard) == 2, texts
+    assert texts[0] == "여보세요 감사합니다" and texts[1].endswith("해요")
+    assert len(settled) == 3  # the short pause, then the end of each utterance
+
+
+@pytest.mark.slow
 def test_whisper_pipeline_answers_each_command_in_one_session(assistant: Assistant) -> None:
     path, _ = concatenate(
         [DEV / "weather-1.joe.wav", silence(1.0), DEV / "timer-1.joe.wav", silence(0.8)],
@@ -154,3 +190,33 @@ def test_silence_gives_no_utterance(bare_assistant: Assistant) -> None:
 
     source = FileSource(Audio(np.zeros(SAMPLE_RATE * 2, np.float32), SAMPLE_RATE))
     assert list(Pipeline(bare_assistant, Deaf()).run(source)) == []  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_a_live_source_is_decoded_during_the_silence(assistant: Assistant) -> None:
+    """With audio arriving in real time, Whisper starts before the endpointing silence ends."""
+    import threading
+
+    path, _ = concatenate(
+        [DEV / "weather-1.joe.wav", silence(1.0), DEV / "timer-1.joe.wav", silence(0.8)],
+        "two-commands.wav",
+    )
+    recognizer = whisper_recognizer()
+    threads: list[str] = []
+    real_transcribe = recognizer.transcribe
+
+    def transcribe(audio: object, *, words: bool = True) -> object:
+        threads.append(threading.current_thread().name)
+        return real_transcribe(audio, words=words)  # type: ignore[arg-type]
+
+    recognizer.transcribe = transcribe
+    try:
+        pipeline = Pipeline(
+            assistant, recognizer, understanding=Understanding.from_assistant(assistant)
+        )
+        heard = list(pipeline.run(FileSource(path, realtime=True)))
+    finally:
+        del recognizer.transcribe
+    assert [h.turn.intent for h in heard if h.turn] == ["weather.forecast", "timer.set"]
+    assert heard[0].turn and heard[0].turn.slots == {"city": "beijing", "day": "tomorrow"}
+    assert any(name.startswith("ting-decode") for name in threads), threads

@@ -145,6 +145,30 @@ def test_streaming_matches_the_whole_file_and_ends_promptly() -> None:
         assert position - (segment.end - 0.2) <= 0.6 + 0.06
 
 
+def test_peek_after_the_pad_is_the_segment_to_come() -> None:
+    """What work can start on during the silence is exactly what the endpointer returns."""
+    audio = load_audio(TEST_WAV)
+    endpointer = Endpointer(silence_ms=600, pad_ms=200)
+    peeked: list[Segment] = []
+    emitted: list[Segment] = []
+    for chunk in FileSource(audio, chunk_ms=30).chunks():
+        emitted.extend(endpointer.feed(chunk))
+        assert (endpointer.pause > 0) <= endpointer.in_speech
+        if endpointer.in_speech and endpointer.pause >= endpointer.pad:
+            now = endpointer.peek()
+            assert now is not None
+            if not peeked or (peeked[-1].start, peeked[-1].end) != (now.start, now.end):
+                peeked.append(now)
+    last = endpointer.flush()
+    emitted.extend([last] if last else [])
+    assert len(emitted) == 3
+    for segment in emitted:
+        same = [p for p in peeked if (p.start, p.end) == (segment.start, segment.end)]
+        assert same, f"{segment.start:.2f}-{segment.end:.2f} s was not seen ahead"
+        assert np.array_equal(same[-1].audio.samples, segment.audio.samples)
+    assert Endpointer().peek() is None and Endpointer().pause == 0.0
+
+
 def test_odd_chunk_sizes_give_the_same_result() -> None:
     audio = load_audio(TEST_WAV)
     endpointer = Endpointer()

@@ -130,6 +130,10 @@ class Recognizer(Protocol):
     def result(self) -> Transcript:
         """End the utterance: the final transcript of everything accepted since the last one."""
 
+    # Optional: ``settle()``. A streaming engine may define it; the pipeline calls it once the
+    # speaker has paused for half the endpointing silence, so that the decoding work of
+    # result() can be done while the endpointer waits for the silence to run out.
+
     def reset(self) -> None:
         """Drop the audio accepted so far."""
 

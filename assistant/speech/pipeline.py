@@ -11,6 +11,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,9 @@ class Pipeline:
         self.on_partial = on_partial
         self.session = session if session is not None else assistant.new_session()
         self._awake_until = -1.0
+        self._settled = -1.0  # end of the speech a streaming engine last settled
+        self._ahead: tuple[float, Segment, Future[Transcript]] | None = None
+        self._worker: ThreadPoolExecutor | None = None
         if understanding is not None:
             hints = understanding.hints()
             if wake is not None and hints.grammar:  # the grammar must let the phrase through
@@ -129,31 +133,96 @@ class Pipeline:
         preroll: deque[np.ndarray] = deque()
         preroll_samples = int(_PREROLL_S * source.rate)
         live = _is_live(source)
+        ahead = not streaming and getattr(source, "realtime", False)
         skip = 0  # microphone samples captured while a reply was spoken
         self.recognizer.reset()
-        for chunk in source.chunks():
-            if skip > 0:
-                skip -= len(chunk)
-                continue
-            was_speaking = endpointer.in_speech
-            segments = endpointer.feed(chunk)
-            if streaming:
-                self._stream(
-                    chunk, was_speaking or bool(segments), endpointer, preroll, preroll_samples
-                )
-            for segment in segments:
-                heard = self._finish(segment, endpointer.position, streaming, name)
+        try:
+            for chunk in source.chunks():
+                if skip > 0:
+                    skip -= len(chunk)
+                    continue
+                was_speaking = endpointer.in_speech
+                segments = endpointer.feed(chunk)
+                if streaming:
+                    self._stream(
+                        chunk, was_speaking or bool(segments), endpointer, preroll, preroll_samples
+                    )
+                for segment in segments:
+                    heard = self._finish(segment, endpointer.position, streaming, name)
+                    if heard is not None:
+                        yield heard
+                        spoken = self._speak(heard, source.rate)
+                        skip = spoken if live else 0
+                        preroll.clear()
+                if endpointer.in_speech:
+                    self._early(endpointer, streaming, ahead)
+            last = endpointer.flush()
+            if last is not None:
+                heard = self._finish(last, endpointer.position, streaming, name)
                 if heard is not None:
                     yield heard
-                    spoken = self._speak(heard, source.rate)
-                    skip = spoken if live else 0
-                    preroll.clear()
-        last = endpointer.flush()
-        if last is not None:
-            heard = self._finish(last, endpointer.position, streaming, name)
-            if heard is not None:
-                yield heard
-                self._speak(heard, source.rate)
+                    self._speak(heard, source.rate)
+        finally:
+            self._drop_ahead()
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
+
+    def _early(self, endpointer: Endpointer, streaming: bool, ahead: bool) -> None:
+        """Start on the utterance while the endpointer waits out the silence after it.
+
+        A streaming engine settles (finishes decoding what it heard) after half the silence;
+        with a source paced in real time, a non-streaming engine decodes the would-be
+        utterance in a worker thread once its trailing pad is in. Either way the reply comes
+        sooner after the silence ends; if speech resumes, the work is redone or carried on.
+        """
+        spoken_until = endpointer.speech_end
+        if streaming:
+            settle = getattr(self.recognizer, "settle", None)
+            if (
+                settle is not None
+                and endpointer.pause * 1000 >= self.silence_ms / 2
+                and self._settled != spoken_until
+            ):
+                self._settled = spoken_until
+                settle()
+            return
+        if not ahead or endpointer.pause < endpointer.pad:
+            return
+        if self._ahead is not None:
+            key, _, job = self._ahead
+            if key == spoken_until or not job.done():
+                return  # this very utterance is being decoded, or the worker is still busy
+        segment = endpointer.peek()
+        if segment is None:
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="ting-decode")
+        job = self._worker.submit(self.recognizer.transcribe, segment.audio, words=False)
+        self._ahead = (spoken_until, segment, job)
+
+    def _take_ahead(self, segment: Segment) -> Transcript | None:
+        """The transcript decoded ahead for ``segment``, if that is what was decoded.
+
+        Waits for a decode still running, so that the recogniser is free afterwards.
+        """
+        if self._ahead is None:
+            return None
+        _, decoded, job = self._ahead
+        self._ahead = None
+        try:
+            transcript = job.result()
+        except Exception:
+            _LOGGER.debug("decoding ahead failed; decoding again", exc_info=True)
+            return None
+        if (decoded.start, decoded.end) != (segment.start, segment.end):
+            return None
+        return transcript
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead[2].cancel()
+            self._ahead = None
 
     def _stream(
         self,
@@ -198,7 +267,12 @@ class Pipeline:
         if streaming:
             transcript = self.recognizer.result()
         else:
-            transcript = self.recognizer.transcribe(segment.audio, words=False)
+            ahead = self._take_ahead(segment)
+            transcript = (
+                ahead
+                if ahead is not None
+                else self.recognizer.transcribe(segment.audio, words=False)
+            )
         if not transcript.text.strip():
             _LOGGER.debug("%.2f-%.2f s: nothing recognised", segment.start, segment.end)
             return None

@@ -106,7 +106,7 @@ class FileSource:
                     [chunk, np.zeros(self.chunk_size - len(chunk), dtype=np.float32)]
                 )
             if self.realtime:
-                due = started + index * self.chunk_size / self.rate
+                due = started + (index + 1) * self.chunk_size / self.rate  # once captured
                 delay = due - time.monotonic()
                 if delay > 0 and self._closed.wait(delay):
                     return
@@ -190,6 +190,9 @@ class MicrophoneSource:
     Blocks go through a bounded queue; if the reader falls more than ten seconds behind, blocks
     are dropped, counted in :attr:`overflows` and logged, never silently.
     """
+
+    realtime = True
+    """Audio arrives as it is spoken (the pipeline may start on an utterance early)."""
 
     def __init__(
         self, device: str | int | None = None, rate: int = SAMPLE_RATE, chunk_ms: int = 30

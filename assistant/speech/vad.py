@@ -97,6 +97,33 @@ class Endpointer:
         """Seconds of audio processed so far."""
         return self._pos / self.rate
 
+    @property
+    def pad(self) -> float:
+        """Seconds of audio kept either side of the speech in each utterance."""
+        return self._pad / self.rate
+
+    @property
+    def speech_end(self) -> float:
+        """Where the last speech frame so far ends, in seconds (meaningful within an utterance)."""
+        return self._last_voiced / self.rate
+
+    @property
+    def pause(self) -> float:
+        """Seconds without speech at the end of the utterance under way (0.0 outside one)."""
+        if self._utterance is None:
+            return 0.0
+        return (self._pos - self._last_voiced) / self.rate
+
+    def peek(self) -> Segment | None:
+        """The utterance under way as it would be cut if the speaker stopped here, or None.
+
+        Once :attr:`pause` reaches ``pad_ms``, this is the very segment the endpointer will
+        return unless speech resumes: work on it can start before the silence runs out.
+        """
+        if self._utterance is None or self._voiced < self._min_voiced:
+            return None
+        return self._segment(np.concatenate(self._utterance))
+
     def feed(self, chunk: np.ndarray) -> list[Segment]:
         """Take the next chunk of any length; return the utterances it completes."""
         data = np.asarray(chunk, dtype=np.float32).reshape(-1)
@@ -192,8 +219,6 @@ class Endpointer:
     def _emit(self) -> Segment | None:
         assert self._utterance is not None
         samples = np.concatenate(self._utterance)
-        begin = max(self._utt_start, self._first_voiced - self._pad)
-        end = min(self._pos, self._fed, self._last_voiced + self._pad)
         # What follows the utterance may begin the next one.
         self._preroll.clear()
         tail = self._preroll.maxlen or 0
@@ -203,6 +228,12 @@ class Endpointer:
             _LOGGER.debug("dropped a %d ms blip", self._voiced * _FRAME_MS)
             return None
         self._emitted = True
+        return self._segment(samples)
+
+    def _segment(self, samples: np.ndarray) -> Segment:
+        """The speech in ``samples`` (the utterance's frames) with ``pad_ms`` either side."""
+        begin = max(self._utt_start, self._first_voiced - self._pad)
+        end = min(self._pos, self._fed, self._last_voiced + self._pad)
         audio = Audio(samples[begin - self._utt_start : end - self._utt_start], self.rate)
         return Segment(begin / self.rate, end / self.rate, audio)
 

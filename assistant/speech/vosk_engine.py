@@ -85,8 +85,18 @@ class _Stream:
         now = str(json.loads(self.recognizer.PartialResult()).get("partial", ""))
         return " ".join(part for part in (done, now) if part)
 
-    def finish(self) -> list[Word]:
+    def close_piece(self) -> None:
+        """Finish decoding what was heard so far; later audio starts a new piece."""
         self.pieces.append(json.loads(self.recognizer.FinalResult()))
+
+    def finish(self) -> list[Word]:
+        """The words of every piece; the recogniser is ready for the next utterance."""
+        if self.pieces and not json.loads(self.recognizer.PartialResult()).get("partial"):
+            # Nothing heard since the last piece closed (as after a settle): the final pass
+            # would only cost time, tens of milliseconds over silence.
+            self.recognizer.Reset()
+        else:
+            self.pieces.append(json.loads(self.recognizer.FinalResult()))
         shift = self.origin / self.rate
         words = [
             Word(
@@ -165,6 +175,16 @@ class VoskRecognizer:
             return None
         self._last_partial = text
         return Partial(text.replace(UNKNOWN, "…"))
+
+    def settle(self) -> None:
+        """The speaker paused: finish the free-form decoding of what was said so far.
+
+        The final pass over the lattice is most of what :meth:`result` costs; done now, it
+        overlaps the rest of the endpointing silence. Speech that follows is decoded as a
+        further piece, as after Vosk's own endpoints. The grammar decoder is left to the end:
+        its sentences must be heard whole, and its small graph finishes quickly.
+        """
+        self._free.close_piece()
 
     def result(self) -> Transcript:
         duration = self._samples / self.rate
