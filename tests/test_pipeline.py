@@ -122,12 +122,18 @@ def test_vosk_settles_in_the_pause_and_keeps_speech_after_it(bare_assistant: Ass
     assert len(settled) == 3  # the short pause, then the end of each utterance
 
 
-@pytest.mark.slow
-def test_whisper_pipeline_answers_each_command_in_one_session(assistant: Assistant) -> None:
+def _two_commands() -> Path:
+    """A weather command, a second's pause, then a timer command."""
     path, _ = concatenate(
         [DEV / "weather-1.joe.wav", silence(1.0), DEV / "timer-1.joe.wav", silence(0.8)],
         "two-commands.wav",
     )
+    return path
+
+
+@pytest.mark.slow
+def test_whisper_pipeline_answers_each_command_in_one_session(assistant: Assistant) -> None:
+    path = _two_commands()
     recognizer = whisper_recognizer()
     pipeline = Pipeline(
         assistant, recognizer, understanding=Understanding.from_assistant(assistant)
@@ -197,10 +203,7 @@ def test_a_live_source_is_decoded_during_the_silence(assistant: Assistant) -> No
     """With audio arriving in real time, Whisper starts before the endpointing silence ends."""
     import threading
 
-    path, _ = concatenate(
-        [DEV / "weather-1.joe.wav", silence(1.0), DEV / "timer-1.joe.wav", silence(0.8)],
-        "two-commands.wav",
-    )
+    path = _two_commands()
     recognizer = whisper_recognizer()
     threads: list[str] = []
     real_transcribe = recognizer.transcribe

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import site
 import subprocess
 import sys
 import tomllib
@@ -111,8 +112,20 @@ def test_say_with_plugins_dir(generated: Path) -> None:
 def test_pip_installs_and_its_tests_pass(generated: Path, tmp_path: Path) -> None:
     """Install the package into a fresh venv (seeing this Ting) and run its own tests there."""
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    # The venv sees the packages of the environment running these tests (this Ting, pytest),
+    # whether that is a venv or not, and not whatever else the base interpreter has.
+    inner = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    outer = [path for path in site.getsitepackages() if Path(path).is_dir()]
+    (Path(inner) / "_outer_environment.pth").write_text(
+        "".join(f"import site; site.addsitedir({path!r})\n" for path in outer)
+    )
     install = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(generated)]
     if importlib.util.find_spec("wheel") is not None:  # setuptools < 70.1 builds wheels with it
         install.insert(-2, "--no-build-isolation")
