@@ -46,6 +46,7 @@ def measure(
     from assistant.speech.pipeline import Pipeline
     from assistant.speech.sources import FileSource
     from assistant.speech.understand import Understanding
+    from assistant.speech.vad import Endpointer
 
     tracemalloc.start()
     settings = Settings()
@@ -76,7 +77,7 @@ def measure(
     pipeline = Pipeline(assistant, recognizer, understanding=understanding, silence_ms=silence_ms)
     live_total: list[float] = []
     live_beyond: list[float] = []
-    pad = 0.2  # the endpointer's padding after the last speech frame
+    pad = Endpointer(SAMPLE_RATE).pad  # the pipeline's padding after the last speech frame
     origin = time.monotonic()
     for one in pipeline.run(FileSource(stream, realtime=True)):
         replied = time.monotonic() - origin

@@ -135,6 +135,7 @@ class Pipeline:
         live = _is_live(source)
         ahead = not streaming and getattr(source, "realtime", False)
         skip = 0  # microphone samples captured while a reply was spoken
+        self._settled = -1.0  # speech times restart with each source
         self.recognizer.reset()
         try:
             for chunk in source.chunks():

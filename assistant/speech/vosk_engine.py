@@ -96,7 +96,7 @@ class _Stream:
             # would only cost time, tens of milliseconds over silence.
             self.recognizer.Reset()
         else:
-            self.pieces.append(json.loads(self.recognizer.FinalResult()))
+            self.close_piece()
         shift = self.origin / self.rate
         words = [
             Word(
