@@ -153,7 +153,7 @@ def main() -> None:
         )
         for key, value in figures.items():
             if key not in ("engine", "model", "files", "utterances"):
-                print(f"  {key:<24}{value}")
+                print(f"  {key:<28}{value}")
 
 
 if __name__ == "__main__":
