@@ -8,6 +8,7 @@ import pytest
 
 from assistant.nlu import Matcher, normalize
 from assistant.nlu.align import Input, align, confidence
+from assistant.nlu.bounds import missing_cost, quick_bound
 from assistant.nlu.graph import compile_graph
 from assistant.nlu.spelling import letter_of, near_unit, number_readings
 from assistant.nlu.templates import parse_template
@@ -169,6 +170,26 @@ def test_bounds_never_underestimate_an_alignment() -> None:
                 assert top is not None, (text, template.intent)
                 assert (round(confidence(walked, inp.n), 6), walked.literal) <= top
     assert checked > 200
+
+
+def test_ranking_orders_candidates_as_their_full_bounds_do() -> None:
+    catalog = Matcher.build(_skills())._catalog
+    for text in _inputs():
+        inp = Input(normalize(text), catalog.fuzzy_gate)
+        variants = catalog.variants(inp.tokens)
+        candidates = catalog.candidates(inp, variants, None)
+        probe = catalog.probe(inp, variants)
+        reaches = {t.order: catalog.upper_bound(t, probe) for t in candidates}
+        for template in candidates:
+            missing = missing_cost(template, probe)
+            assert quick_bound(template, probe, missing) >= reaches[template.order].confidence
+        ranking = catalog.ranking(candidates, probe)
+        ranked = []
+        while (item := ranking.get(len(ranked))) is not None:
+            ranked.append(item)
+        expected = sorted(candidates, key=lambda t: (-reaches[t.order].confidence, t.order))
+        assert [t.order for _, t in ranked] == [t.order for t in expected], text
+        assert all(reach == reaches[t.order] for reach, t in ranked)
 
 
 def test_compiled_graphs_have_no_pass_through_states() -> None:

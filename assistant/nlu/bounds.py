@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,8 +29,11 @@ __all__ = [
     "MAX_FUZZY_SPAN",
     "NO_SPAN",
     "Probe",
+    "Ranking",
     "Reach",
     "exact_bounds",
+    "missing_cost",
+    "quick_bound",
     "readings",
     "upper_bound",
 ]
@@ -141,7 +145,31 @@ def exact_bounds(templates: Sequence[Template], inp: Input) -> dict[int, tuple[f
     return out
 
 
-def upper_bound(template: Template, probe: Probe) -> Reach:
+def missing_cost(template: Template, probe: Probe) -> tuple[int, int]:
+    """The least cost of the required words and slots the input lacks, and how many those are.
+
+    A required word group counts as present when an input word may be a misspelling of
+    one of its words; a required slot, when a value of it can be read anywhere.
+    """
+    cost = left_out = 0
+    variants, near_any = probe.variants, probe.near_any
+    for group, least in zip(template.required, template.required_costs, strict=True):
+        if group.isdisjoint(variants) and group.isdisjoint(near_any):
+            cost += least
+            left_out += 1
+    for name in template.required_slots:
+        if not _spoken(template.finders[name], probe):
+            cost += MISSING_SLOT_COST
+            left_out += 1
+    return cost, left_out
+
+
+def quick_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> float:
+    """A looser, cheaper bound than :func:`upper_bound`: what the missing words allow."""
+    return _best_confidence(missing[0], missing[1], probe.inp.n, template.graph.max_units)
+
+
+def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | None = None) -> Reach:
     """The most confidence ``template`` can reach on this input (never an underestimate).
 
     Each required word group the input lacks costs at least leaving its cheapest word
@@ -154,18 +182,11 @@ def upper_bound(template: Template, probe: Probe) -> Reach:
     Also gives the most input words it can read as template words (literally or
     fuzzily), for each input position the least cost of reading the rest of the input
     from there (which bounds the alignment from inside), and the least cost in all.
+    ``missing`` is :func:`missing_cost`, if already worked out.
     """
     inp = probe.inp
     n = inp.n
-    cost = left_out = 0
-    for group, least in zip(template.required, template.required_costs, strict=True):
-        if group.isdisjoint(probe.variants) and group.isdisjoint(probe.near_any):
-            cost += least
-            left_out += 1
-    for name in template.required_slots:
-        if not _spoken(template.finders[name], probe):
-            cost += MISSING_SLOT_COST
-            left_out += 1
+    cost, left_out = missing_cost(template, probe) if missing is None else missing
     literals, forms, free = template.literals, template.literal_forms, template.free
     article, has_text, numeric = template.has_article, template.has_text, template.numeric
     lists = template.lists
@@ -206,6 +227,38 @@ def upper_bound(template: Template, probe: Probe) -> Reach:
     spoken = (0.95 - 0.25 / max(n, 1)) * _best_confidence(cost, left_out, n, max_units)
     unspoken = _best_confidence(cost + rest[0], left_out, n, max_units)
     return Reach(max(spoken, unspoken), literal, [0] * (n + 1), cost)
+
+
+class Ranking:
+    """Candidate templates in order of the most confidence they can reach, then of ``order``.
+
+    The full bound of a candidate is worked out only when the candidate could come next:
+    until then it waits behind its :func:`quick_bound`, which is never lower. A search
+    that stops early, once no candidate left can beat the best match so far, skips the
+    full bounds of all the candidates behind.
+    """
+
+    def __init__(self, templates: Sequence[Template], probe: Probe) -> None:
+        self._probe = probe
+        self._ranked: list[tuple[Reach, Template]] = []
+        self._heap: list[tuple[float, int, Reach | tuple[int, int], Template]] = []
+        for template in templates:
+            missing = missing_cost(template, probe)
+            bound = quick_bound(template, probe, missing)
+            self._heap.append((-bound, template.order, missing, template))
+        heapq.heapify(self._heap)
+
+    def get(self, i: int) -> tuple[Reach, Template] | None:
+        """The ``i``-th candidate with its full bound, or None past the last."""
+        ranked, heap = self._ranked, self._heap
+        while len(ranked) <= i and heap:
+            _, order, known, template = heapq.heappop(heap)
+            if isinstance(known, Reach):
+                ranked.append((known, template))
+                continue
+            reach = upper_bound(template, self._probe, known)
+            heapq.heappush(heap, (-reach.confidence, order, reach, template))
+        return ranked[i] if i < len(ranked) else None
 
 
 def _spoken(finder: Finder, probe: Probe) -> bool:

@@ -15,6 +15,7 @@ from .bounds import (
     MAX_FUZZY_SPAN,
     NO_SPAN,
     Probe,
+    Ranking,
     Reach,
     exact_bounds,
     readings,
@@ -279,6 +280,13 @@ class Catalog:
             list_floors={},
             spoken={},
         )
+
+    def ranking(self, templates: Sequence[Template], probe: Probe) -> Ranking:
+        """``templates`` in order of the most confidence each can reach on the probed input.
+
+        See :class:`.bounds.Ranking`.
+        """
+        return Ranking(templates, probe)
 
     def upper_bound(self, template: Template, probe: Probe) -> Reach:
         """The most confidence ``template`` can reach on this input (never an underestimate).

@@ -113,13 +113,13 @@ class Matcher:
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return self._result(best)
         probe = catalog.probe(inp, variants)
-        ranked = sorted(
-            ((catalog.upper_bound(c, probe), c) for c in candidates),
-            key=lambda item: (-item[0].confidence, item[1].order),
-        )
+        ranked = catalog.ranking(candidates, probe)
         tried: dict[int, int] = {}
         for stage in (_LIGHT_BUDGET, None):
-            for reach, template in ranked:
+            i = 0
+            while (item := ranked.get(i)) is not None:
+                i += 1
+                reach, template = item
                 bound = reach.confidence
                 limit = max(floor, best[0][0] if best is not None else 0.0)
                 if bound < limit:
