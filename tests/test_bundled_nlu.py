@@ -88,6 +88,14 @@ CASES = [
     ("forget it", "system.cancel", {}),
     ("sure go ahead", "system.confirm", {}),
     ("nope", "system.deny", {}),
+    # A sentence made only of words too common to index ("ok", "don't").
+    ("ok", "system.confirm", {}),
+    ("don't", "system.deny", {}),
+    ("i'd love a hot chocolate", "coffee.order", {"drink": "hot chocolate"}),
+    ("what time is the next eighteen bus", "transit.next_bus", {"line": 18}),
+    ("timer ten minutes", "timer.set", {"duration": 600}),
+    ("countdown three minutes", "timer.set", {"duration": 180}),
+    ("set an alarm for thirty seconds", "timer.set", {"duration": 30}),
 ]
 
 

@@ -192,6 +192,10 @@ class Catalog:
         )
         self.templates.append(template)
         anchors = {word for word in literals if word not in _NOT_ANCHORS} or set(literals)
+        if not any(group <= anchors for group in required):
+            # No word group every sentence holds is all anchors: a sentence may be made of
+            # words too common to anchor ("ok", "do not"), so those words find it as well.
+            anchors.update(word for group in required for word in group)
         for name in used:
             finder = finders[name]
             if isinstance(finder, ListFinder):
