@@ -96,6 +96,13 @@ CASES = [
     ("timer ten minutes", "timer.set", {"duration": 600}),
     ("countdown three minutes", "timer.set", {"duration": 180}),
     ("set an alarm for thirty seconds", "timer.set", {"duration": 30}),
+    ("is it raining in chengdu", "weather.forecast", {"city": "chengdu"}),
+    ("tell me what to see in shanghai", "travel.guide", {"city": "shanghai"}),
+    ("what's worth seeing in beijing", "travel.guide", {"city": "beijing"}),
+    ("i'm visiting tokyo what should i see", "travel.guide", {"city": "tokyo"}),
+    ("top attractions in hangzhou", "travel.guide", {"city": "hangzhou"}),
+    ("no wait cancel", "system.cancel", {}),
+    ("no not now", "system.deny", {}),
 ]
 
 
