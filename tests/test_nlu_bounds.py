@@ -190,6 +190,18 @@ def test_ranking_orders_candidates_as_their_full_bounds_do() -> None:
         expected = sorted(candidates, key=lambda t: (-reaches[t.order].confidence, t.order))
         assert [t.order for _, t in ranked] == [t.order for t in expected], text
         assert all(reach == reaches[t.order] for reach, t in ranked)
+        # A floor above the best bound stops the ranking before it works anything out;
+        # the light stage sees only the candidates whose missing words cost little.
+        if ranked:
+            top = ranked[0][0].confidence
+            assert catalog.ranking(candidates, probe).get(0, top + 1e-9) is None
+            assert catalog.ranking(candidates, probe).get(0, top) == ranked[0]
+            light = ranking.within(60)
+            kept = []
+            while (item := light.get(len(kept))) is not None:
+                kept.append(item[1].order)
+            expected_light = [t.order for t in expected if missing_cost(t, probe)[0] <= 60]
+            assert kept == expected_light, text
 
 
 def test_compiled_graphs_have_no_pass_through_states() -> None:

@@ -238,26 +238,59 @@ class Ranking:
     full bounds of all the candidates behind.
     """
 
-    def __init__(self, templates: Sequence[Template], probe: Probe) -> None:
+    def __init__(
+        self,
+        templates: Sequence[Template],
+        probe: Probe,
+        missing: dict[int, tuple[int, int]] | None = None,
+        reaches: dict[int, Reach] | None = None,
+    ) -> None:
         self._probe = probe
+        self._templates = templates
+        self._missing: dict[int, tuple[int, int]] = {} if missing is None else missing
+        self._reaches: dict[int, Reach] = {} if reaches is None else reaches
         self._ranked: list[tuple[Reach, Template]] = []
-        self._heap: list[tuple[float, int, Reach | tuple[int, int], Template]] = []
+        self._heap: list[tuple[float, int, bool, Template]] = []
+        """(-bound, order, whether the bound is the full one, template)."""
         for template in templates:
-            missing = missing_cost(template, probe)
-            bound = quick_bound(template, probe, missing)
-            self._heap.append((-bound, template.order, missing, template))
+            order = template.order
+            reach = self._reaches.get(order)
+            if reach is not None:
+                self._heap.append((-reach.confidence, order, True, template))
+                continue
+            known = self._missing.get(order)
+            if known is None:
+                known = self._missing[order] = missing_cost(template, probe)
+            self._heap.append((-quick_bound(template, probe, known), order, False, template))
         heapq.heapify(self._heap)
 
-    def get(self, i: int) -> tuple[Reach, Template] | None:
-        """The ``i``-th candidate with its full bound, or None past the last."""
-        ranked, heap = self._ranked, self._heap
+    def within(self, cost: int) -> Ranking:
+        """The candidates whose missing words and slots cost at most ``cost``, ranked alike.
+
+        Every other candidate costs more than ``cost`` in all (see :class:`Reach`).
+        Bounds worked out by either ranking serve both.
+        """
+        kept = [t for t in self._templates if self._missing[t.order][0] <= cost]
+        return Ranking(kept, self._probe, self._missing, self._reaches)
+
+    def get(self, i: int, least: float = 0.0) -> tuple[Reach, Template] | None:
+        """The ``i``-th candidate with its full bound, or None past the last.
+
+        Also None when that candidate cannot reach ``least`` confidence: the bounds of
+        the candidates that could not either are left unworked.
+        """
+        ranked, heap, reaches = self._ranked, self._heap, self._reaches
         while len(ranked) <= i and heap:
-            _, order, known, template = heapq.heappop(heap)
-            if isinstance(known, Reach):
-                ranked.append((known, template))
+            if -heap[0][0] < least:
+                return None
+            _, order, full, template = heapq.heappop(heap)
+            if full:
+                ranked.append((reaches[order], template))
                 continue
-            reach = upper_bound(template, self._probe, known)
-            heapq.heappush(heap, (-reach.confidence, order, reach, template))
+            reach = reaches.get(order)
+            if reach is None:
+                reach = reaches[order] = upper_bound(template, self._probe, self._missing[order])
+            heapq.heappush(heap, (-reach.confidence, order, True, template))
         return ranked[i] if i < len(ranked) else None
 
 

@@ -113,15 +113,19 @@ class Matcher:
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return self._result(best)
         probe = catalog.probe(inp, variants)
-        ranked = catalog.ranking(candidates, probe)
+        ranking = catalog.ranking(candidates, probe)
         tried: dict[int, int] = {}
         for stage in (_LIGHT_BUDGET, None):
+            ranked = ranking if stage is None else ranking.within(stage)
             i = 0
-            while (item := ranked.get(i)) is not None:
+            while True:
+                limit = max(floor, best[0][0] if best is not None else 0.0)
+                item = ranked.get(i, limit)
+                if item is None:
+                    break
                 i += 1
                 reach, template = item
                 bound = reach.confidence
-                limit = max(floor, best[0][0] if best is not None else 0.0)
                 if bound < limit:
                     break
                 if best is not None:
