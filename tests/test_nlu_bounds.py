@@ -9,12 +9,21 @@ import pytest
 from assistant.nlu import Matcher, normalize
 from assistant.nlu.align import Input, align, confidence
 from assistant.nlu.bounds import missing_cost, quick_bound
-from assistant.nlu.graph import compile_graph
+from assistant.nlu.costs import ARTICLE_COST, DELETE_COST, MISSING_SLOT_COST
+from assistant.nlu.graph import NEVER_DELETED, compile_graph
 from assistant.nlu.spelling import letter_of, near_unit, number_readings
 from assistant.nlu.templates import parse_template
 from assistant.skill import IntentSpec, Skill, SlotList, SlotSpec
 
 _SHOPS = SlotList(values={"starbucks": ("star bucks",), "kfc": ("k f c",), "sf express": ()})
+_ITEMS = SlotList(
+    values={
+        "blue vase": ("navy vase",),
+        "red lamp": ("lamp",),
+        "old clock": ("antique clock",),
+        "tea set": ("tea service",),
+    }
+)
 _CITIES = SlotList(values={"shenzhen": ("shen zhen",), "hong kong": (), "london": ()})
 
 
@@ -70,6 +79,21 @@ def _skills() -> list[Skill]:
             ),
         ),
         Skill(
+            name="orders",
+            lists={"item": _ITEMS},
+            intents=(
+                intent(
+                    "orders.send",
+                    (
+                        "(send|post) [the] parcel {item} [(for|with) {amount}] [please]",
+                        "(ship|send) [a] box {item} [today]",
+                    ),
+                    item=SlotSpec(),
+                    amount=SlotSpec(type="number"),
+                ),
+            ),
+        ),
+        Skill(
             name="search",
             intents=(
                 intent(
@@ -93,9 +117,17 @@ _SENTENCES = [
     "search for cheap flights",
     "find me a good pizza please",
     "when is the next bus 42",
+    "send the parcel blue vase for forty two please",
+    "post parcel old clock",
+    "ship a box tea service today",
+    "send box red lamp",
+    "send the parcel lamp with twelve",
 ]
 _NOISE = [
     "um",
+    "vase",
+    "parcel",
+    "box",
     "the",
     "please",
     "cat",
@@ -202,6 +234,23 @@ def test_ranking_orders_candidates_as_their_full_bounds_do() -> None:
                 kept.append(item[1].order)
             expected_light = [t.order for t in expected if missing_cost(t, probe)[0] <= 60]
             assert kept == expected_light, text
+
+
+@pytest.mark.parametrize(
+    ("template", "least"),
+    [
+        # Optional words on their own are gone round, never left out.
+        ("(send|post) [the] parcel {item} [(for|with) {amount}] [please]", MISSING_SLOT_COST),
+        ("(set|start) [a] timer [please]", DELETE_COST),
+        ("open the door", ARTICLE_COST),
+        ("[please] [the]", NEVER_DELETED),
+    ],
+)
+def test_least_delete_counts_only_what_an_alignment_would_leave_out(
+    template: str, least: int
+) -> None:
+    graph = compile_graph(parse_template(template, slots={"item", "amount"}))
+    assert graph.least_delete == least
 
 
 def test_compiled_graphs_have_no_pass_through_states() -> None:

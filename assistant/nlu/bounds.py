@@ -79,18 +79,26 @@ class Probe:
     """Whether a value of a finder can be read anywhere, by finder id."""
 
 
-def _best_confidence(cost: int, left_out: int, n: int, max_units: int) -> float:
+def _best_confidence(
+    cost: int,
+    left_out: int,
+    n: int,
+    max_units: int,
+    least_delete: int = ARTICLE_COST,
+    fill: int | None = None,
+) -> float:
     """The most confidence an alignment costing at least ``cost`` can have.
 
     Confidence divides the cost by the larger of the input length and the template units
-    on the path. Units beyond the input length are words or slots left out: ``left_out``
-    of them are already in ``cost``, and each further one costs at least an article.
+    on the path. Those units are at most the ``fill`` that read input words (``n`` unless
+    known to be fewer) and the ones left out: ``left_out`` of them are already in
+    ``cost``, and each further one costs at least ``least_delete``.
     """
+    base = (n if fill is None else fill) + left_out
     best = 0.0
-    for extra in range(max(0, max_units - n) + 1):
-        norm = max(n, min(max_units, n + extra), 1)
-        spent = cost + ARTICLE_COST * max(0, extra - left_out)
-        best = max(best, 1.0 - spent / 100.0 / norm)
+    for more in range(max(0, max_units - base) + 1):
+        norm = max(n, min(max_units, base + more), 1)
+        best = max(best, 1.0 - (cost + least_delete * more) / 100.0 / norm)
     return best
 
 
@@ -166,7 +174,10 @@ def missing_cost(template: Template, probe: Probe) -> tuple[int, int]:
 
 def quick_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> float:
     """A looser, cheaper bound than :func:`upper_bound`: what the missing words allow."""
-    return _best_confidence(missing[0], missing[1], probe.inp.n, template.graph.max_units)
+    graph = template.graph
+    return _best_confidence(
+        missing[0], missing[1], probe.inp.n, graph.max_units, graph.least_delete
+    )
 
 
 def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | None = None) -> Reach:
@@ -191,7 +202,7 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     article, has_text, numeric = template.has_article, template.has_text, template.numeric
     lists = template.lists
     tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
-    literal = 0
+    literal = shared = 0
     rest = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
         spelled, is_article = readings[i]
@@ -199,14 +210,18 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
         for word, word_step in near[i].items():
             if word_step < misread and word in literals:
                 misread = word_step
-        if (is_article and article) or misread < NO_SPAN or not spelled.isdisjoint(forms):
+        readable = (is_article and article) or misread < NO_SPAN
+        if readable or not spelled.isdisjoint(forms):
             literal += 1
         step = 0
         if spelled.isdisjoint(free):
             token = tokens[i]
-            if not (numeric and token.isdigit()) and not any(
-                i in inp.joined_cover(finder) for finder in lists
-            ):
+            if numeric and token.isdigit():
+                pass
+            elif any(i in inp.joined_cover(finder) for finder in lists):
+                if not (readable or probe.fuzzy_at[i] or _alone(lists, inp, i)):
+                    shared += 1
+            else:
                 step = min(insert[i], misread)
                 if numeric:
                     if step > HOMOPHONE_COST and token in NUMBER_HOMOPHONES:
@@ -220,8 +235,11 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
         rest[i] = rest[i + 1] + step
     max_units = template.graph.max_units
     if not has_text:
+        # Words only a value of several words can read take at most one unit per two.
+        fill = n - (shared + 1) // 2
         cost += rest[0]
-        return Reach(_best_confidence(cost, left_out, n, max_units), literal, rest, cost)
+        reach = _best_confidence(cost, left_out, n, max_units, template.graph.least_delete, fill)
+        return Reach(reach, literal, rest, cost)
     # Text words cost nothing but lower the confidence by their share; without any,
     # every word pays as for a template without text.
     spoken = (0.95 - 0.25 / max(n, 1)) * _best_confidence(cost, left_out, n, max_units)
@@ -292,6 +310,11 @@ class Ranking:
                 reach = reaches[order] = upper_bound(template, self._probe, self._missing[order])
             heapq.heappush(heap, (-reach.confidence, order, True, template))
         return ranked[i] if i < len(ranked) else None
+
+
+def _alone(lists: Sequence[ListFinder], inp: Input, i: int) -> bool:
+    """Whether a value of one of ``lists`` is the single word at ``i``."""
+    return any(end == i + 1 for finder in lists for end, _, _, _ in inp.spans(finder, i, False))
 
 
 def _spoken(finder: Finder, probe: Probe) -> bool:

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .costs import delete_cost
+from .costs import MISSING_SLOT_COST, delete_cost
 from .templates import Alt, Node, Opt, Seq, Slot, Word
 
-__all__ = ["Graph", "compile_graph", "required_slots", "required_words", "slot_names"]
+__all__ = [
+    "NEVER_DELETED",
+    "Graph",
+    "compile_graph",
+    "required_slots",
+    "required_words",
+    "slot_names",
+]
+
+
+NEVER_DELETED = 10**6
+"""``least_delete`` of a graph with nothing an alignment would leave out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +28,9 @@ class Graph:
     ``eps[s]`` lists the states reachable from ``s`` without a word; ``words[s]`` the
     ``(word, target, cost of leaving the word out)`` edges; ``slots[s]`` the
     ``(slot name, target)`` edges. ``max_units`` is the most words and slots any path holds.
+    ``least_delete`` is the least an alignment pays for leaving out a word or slot it
+    could otherwise have taken: an edge with an empty way round it (an optional word on its
+    own) is never left out, since going round costs nothing.
     """
 
     final: int
@@ -24,6 +38,7 @@ class Graph:
     words: tuple[tuple[tuple[str, int, int], ...], ...]
     slots: tuple[tuple[tuple[str, int], ...], ...]
     max_units: int
+    least_delete: int
 
 
 class _Builder:
@@ -76,16 +91,33 @@ def compile_graph(node: Node, *, text: bool = False) -> Graph:
     builder = _Builder()
     final = builder.build(node, 0)
     eps, words, slots, final = _shortcut(builder.eps, builder.words, builder.slots, final)
+    word_edges = tuple(
+        tuple((word, target, delete_cost(word, text=text)) for word, target in edges)
+        for edges in words
+    )
     return Graph(
         final=final,
         eps=tuple(tuple(targets) for targets in eps),
-        words=tuple(
-            tuple((word, target, delete_cost(word, text=text)) for word, target in edges)
-            for edges in words
-        ),
+        words=word_edges,
         slots=tuple(tuple(edges) for edges in slots),
         max_units=_max_units(node),
+        least_delete=_least_delete(eps, word_edges, slots),
     )
+
+
+def _least_delete(
+    eps: list[list[int]],
+    words: tuple[tuple[tuple[str, int, int], ...], ...],
+    slots: _Edges,
+) -> int:
+    """The least cost of leaving out an edge that has no empty way round it."""
+    closure: list[set[int]] = [set() for _ in eps]
+    for state in range(len(eps) - 1, -1, -1):  # edges lead to higher states
+        closure[state] = {state}.union(*(closure[t] for t in eps[state]))
+    costs = [cost for s, edges in enumerate(words) for _, t, cost in edges if t not in closure[s]]
+    if any(t not in closure[s] for s, edges in enumerate(slots) for _, t in edges):
+        costs.append(MISSING_SLOT_COST)
+    return min(costs, default=NEVER_DELETED)
 
 
 _Edges = list[list[tuple[str, int]]]
