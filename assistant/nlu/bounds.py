@@ -95,11 +95,13 @@ def _best_confidence(
     ``cost``, and each further one costs at least ``least_delete``.
     """
     base = (n if fill is None else fill) + left_out
-    best = 0.0
-    for more in range(max(0, max_units - base) + 1):
-        norm = max(n, min(max_units, base + more), 1)
-        best = max(best, 1.0 - (cost + least_delete * more) / 100.0 / norm)
-    return best
+    best = 1.0 - cost / 100.0 / max(n, min(max_units, base), 1)
+    # Each further unit left out adds its cost and one to the divisor beyond ``n``: the
+    # share only falls, or only rises, with their number, so the most is at either end.
+    more = max_units - base
+    if more > 0:
+        best = max(best, 1.0 - (cost + least_delete * more) / 100.0 / max(n, max_units, 1))
+    return max(best, 0.0)
 
 
 @lru_cache(maxsize=8192)
