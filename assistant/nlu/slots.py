@@ -31,6 +31,7 @@ __all__ = [
     "NUMBER",
     "TEXT",
     "Finder",
+    "MAX_SPELT",
     "ListFinder",
     "Span",
 ]
@@ -41,7 +42,8 @@ Span = tuple[int, "str | int", int, int]
 _MAX_JOIN = 3
 _MAX_TEXT = 12
 _FUZZY_MIN_LEN = 4
-_MAX_SPELT = 6
+MAX_SPELT = 6
+"""Most tokens a value spelt out by letter names spans."""
 _HEAD = 4
 _NEAREST_CACHE = 4096
 
@@ -153,7 +155,7 @@ class ListFinder:
     def _spelt(self, tokens: Sequence[str], start: int, offer: _Offer) -> None:
         """Values spelt out letter by letter ("kay ef see", "ess ef express")."""
         text, letters, named, in_run = "", 0, False, True
-        for end in range(start, min(start + _MAX_SPELT, len(tokens))):
+        for end in range(start, min(start + MAX_SPELT, len(tokens))):
             letter = letter_of(tokens[end]) if in_run else None
             if letter is None:
                 in_run = False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .align import Input
 from .normalize import singulars
-from .slots import ListFinder
+from .slots import MAX_SPELT, ListFinder
 from .spelling import letter_of
 
 __all__ = ["ValueIndex"]
@@ -22,8 +24,8 @@ class ValueIndex:
         self.starts: dict[str, tuple[int, ...]] = {}
         self.finders: dict[int, ListFinder] = {}
         self.templates: dict[int, set[int]] = {}
-        self.prefixes: dict[str, set[int]] = {}
-        """First two letters of joined forms, for values spelt out by letter names."""
+        self.spelt: dict[str, tuple[int, ...]] = {}
+        """Joined forms, for values spelt out by letter names ("kay ef see")."""
 
     def add(self, finder: ListFinder, order: int) -> None:
         key = id(finder)
@@ -34,7 +36,7 @@ class ValueIndex:
                 joined = form.replace(" ", "")
                 _append(self.starts, form.split(" ", 1)[0], key)
                 _append(self.starts, joined, key)
-                self.prefixes.setdefault(joined[:2], set()).add(key)
+                _append(self.spelt, joined, key)
         self.templates[key].add(order)
 
     def users(self, inp: Input) -> set[int]:
@@ -55,15 +57,8 @@ class ValueIndex:
                     if hit:
                         for key in hit:
                             places.setdefault(key, set()).add(start)
-            spelt = ""
-            for token in tokens[start : start + 2]:
-                letter = letter_of(token)
-                if letter is None:
-                    break
-                spelt += letter
-            if len(spelt) == 2 and spelt in self.prefixes:
-                for key in self.prefixes[spelt]:
-                    places.setdefault(key, set()).add(start)
+            for key in self._spelt_at(tokens, start):
+                places.setdefault(key, set()).add(start)
         found: set[int] = set()
         covers: dict[int, frozenset[int]] = {}
         for key, starts in places.items():
@@ -76,6 +71,29 @@ class ValueIndex:
             if covered:
                 found |= self.templates[key]
         inp.set_covers(covers)
+        return found
+
+    def _spelt_at(self, tokens: Sequence[str], start: int) -> set[int]:
+        """Lists with a value spelt out from ``start``, read as ``ListFinder`` reads them.
+
+        Two or more letters, at least one said by its name, then maybe whole words
+        ("ess ef express").
+        """
+        found: set[int] = set()
+        if letter_of(tokens[start]) is None:
+            return found
+        text, letters, named, in_run = "", 0, False, True
+        for token in tokens[start : start + MAX_SPELT]:
+            letter = letter_of(token) if in_run else None
+            if letter is None:
+                in_run = False
+                text += token
+            else:
+                letters += 1
+                named = named or letter != token
+                text += letter
+            if letters >= 2 and named:
+                found.update(self.spelt.get(text, ()))
         return found
 
 
