@@ -8,7 +8,7 @@ import pytest
 
 from assistant.nlu import Matcher, normalize
 from assistant.nlu.align import Input, align, confidence
-from assistant.nlu.bounds import missing_cost, quick_bound
+from assistant.nlu.bounds import fuzzy_readings, missing_cost, quick_bound
 from assistant.nlu.costs import ARTICLE_COST, DELETE_COST, MISSING_SLOT_COST
 from assistant.nlu.graph import NEVER_DELETED, compile_graph
 from assistant.nlu.spelling import letter_of, near_unit, number_readings
@@ -251,6 +251,24 @@ def test_least_delete_counts_only_what_an_alignment_would_leave_out(
 ) -> None:
     graph = compile_graph(parse_template(template, slots={"item", "amount"}))
     assert graph.least_delete == least
+
+
+def test_fuzzy_readings_for_bounds_are_the_ones_alignments_find() -> None:
+    catalog = Matcher.build(_skills())._catalog
+    finders = list(catalog._values.finders.values())
+    seen = 0
+    for text in _inputs():
+        inp = Input(normalize(text), catalog.fuzzy_gate)
+        probe = catalog.probe(inp, catalog.variants(inp.tokens))
+        for finder in finders:
+            fuzzy = {(start, end): cost for start, end, cost in fuzzy_readings(finder, probe)}
+            for start in range(inp.n):
+                exact = {end: cost for end, _, cost, _ in inp.spans(finder, start, False)}
+                for end, _, cost, _ in inp.spans(finder, start, True):
+                    if end not in exact or cost < exact[end]:
+                        assert fuzzy.get((start, end)) == cost, (text, start, end)
+                        seen += 1
+    assert seen > 20
 
 
 def test_compiled_graphs_have_no_pass_through_states() -> None:

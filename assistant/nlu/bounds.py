@@ -18,7 +18,7 @@ from .costs import (
 )
 from .normalize import ARTICLES, singulars
 from .numbers import NUMBER_WORDS, parse_number
-from .slots import Finder, ListFinder
+from .slots import Finder, ListFinder, fuzzy_cost
 from .spelling import NUMBER_HOMOPHONES, near_unit
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ __all__ = [
     "Ranking",
     "Reach",
     "exact_bounds",
+    "fuzzy_readings",
     "missing_cost",
     "quick_bound",
     "readings",
@@ -73,6 +74,10 @@ class Probe:
     near_any: frozenset[str]
     fuzzy_at: tuple[bool, ...]
     """Whether a fuzzily read list value may start at a position (an unknown word is near)."""
+    queries: tuple[list[tuple[int, str]], ...]
+    """At each position, what a fuzzily read list value may span (see ``fuzzy_queries``)."""
+    fuzzy: dict[int, list[tuple[int, int, int]]]
+    """Values read fuzzily, as (start, end, cost), by finder id (see :func:`fuzzy_readings`)."""
     list_floors: dict[tuple[int, int], int]
     """Least share of a list value covering a position, by (finder id, position)."""
     spoken: dict[int, bool]
@@ -326,12 +331,27 @@ def _spoken(finder: Finder, probe: Probe) -> bool:
         inp = probe.inp
         if isinstance(finder, ListFinder):
             # Beyond the exact cover, values read only fuzzily, next to an unknown word.
-            found = bool(inp.joined_cover(finder)) or any(
-                inp.spans(finder, i, True) for i in range(inp.n) if probe.fuzzy_at[i]
-            )
+            found = bool(inp.joined_cover(finder)) or bool(fuzzy_readings(finder, probe))
         else:
             found = any(inp.spans(finder, i, True) for i in range(inp.n))
         probe.spoken[id(finder)] = found
+    return found
+
+
+def fuzzy_readings(finder: ListFinder, probe: Probe) -> list[tuple[int, int, int]]:
+    """Where values of ``finder`` are read fuzzily, as (start, end, cost); worked out once.
+
+    What the finder's tolerant spans add to its exact ones, without the rest of their work.
+    """
+    found = probe.fuzzy.get(id(finder))
+    if found is None:
+        found = []
+        for start, queries in enumerate(probe.queries):
+            for size, query in queries:
+                near = finder.nearest(query)
+                if near is not None:
+                    found.append((start, start + size, fuzzy_cost(near[1], size)))
+        probe.fuzzy[id(finder)] = found
     return found
 
 
@@ -344,12 +364,8 @@ def _list_floor(finder: ListFinder, probe: Probe, i: int) -> int:
     found = probe.list_floors.get(key)
     if found is None:
         found = NO_SPAN
-        inp = probe.inp
-        for j in range(max(0, i - MAX_FUZZY_SPAN + 1), i + 1):
-            if not probe.fuzzy_at[j]:
-                continue
-            for end, _, cost, _ in inp.spans(finder, j, True):
-                if end > i:
-                    found = min(found, cost // (end - j))
+        for start, end, cost in fuzzy_readings(finder, probe):
+            if start <= i < end:
+                found = min(found, cost // (end - start))
         probe.list_floors[key] = found
     return found

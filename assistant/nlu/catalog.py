@@ -25,7 +25,7 @@ from .costs import FUZZY_CUTOFF, delete_cost, word_cost
 from .graph import Graph, compile_graph, required_slots, required_words, slot_names
 from .normalize import ARTICLES, FILLERS, singulars
 from .numbers import SPOKEN_FORMS
-from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
+from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder, fuzzy_queries
 from .templates import Node, literal_words, parse_template
 from .values import ValueIndex
 
@@ -274,8 +274,14 @@ class Catalog:
         """What the bounds need to know about an input, worked out once."""
         near = tuple(self.near(token) for token in inp.tokens)
         unknown = [t not in self.fuzzy_gate and not t.isdigit() for t in inp.tokens]
+        fuzzy_at = tuple(any(unknown[i : i + MAX_FUZZY_SPAN]) for i in range(inp.n))
         return Probe(
-            fuzzy_at=tuple(any(unknown[i : i + MAX_FUZZY_SPAN]) for i in range(inp.n)),
+            fuzzy_at=fuzzy_at,
+            queries=tuple(
+                fuzzy_queries(inp.tokens, start, inp.known) if fuzzy_at[start] else []
+                for start in range(inp.n)
+            ),
+            fuzzy={},
             inp=inp,
             readings=tuple(readings(token) for token in inp.tokens),
             variants=variants,

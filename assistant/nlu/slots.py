@@ -34,6 +34,9 @@ __all__ = [
     "MAX_SPELT",
     "ListFinder",
     "Span",
+    "fuzzy_cost",
+    "fuzzy_cutoff",
+    "fuzzy_queries",
 ]
 
 Span = tuple[int, "str | int", int, int]
@@ -92,7 +95,8 @@ class ListFinder:
         self._fuzzy_keys = list(self.joined)
         self._heads = frozenset(key[:size] for key in self.joined for size in range(1, _HEAD + 1))
         """The first letters of joined forms: a value read exactly begins with one."""
-        self._nearest = lru_cache(maxsize=_NEAREST_CACHE)(self._nearest_uncached)
+        self.nearest = lru_cache(maxsize=_NEAREST_CACHE)(self._nearest_uncached)
+        """The value whose joined form is closest to a spelling, if close enough (cached)."""
 
     def words(self) -> frozenset[str]:
         return self.vocabulary
@@ -172,32 +176,51 @@ class ListFinder:
     def _fuzzy(
         self, tokens: Sequence[str], start: int, known: frozenset[str], offer: _Offer
     ) -> None:
-        """Values within a small spelling distance of 1..3 joined tokens, one of them unknown.
-
-        A split value compares joined ("shen zen" is close to "shenzhen") even when one of
-        its parts is a word of the list.
-        """
-        joined = ""
-        unknown = False
-        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
-            token = tokens[start + size - 1]
-            if token.isdigit():
-                return
-            joined += token
-            unknown = unknown or token not in known
-            if not unknown or len(joined) < _FUZZY_MIN_LEN:
-                continue
-            for query in (joined, *singulars(joined)):
-                found = self._nearest(query)
-                if found is not None:
-                    cost = 20 + int((100 - found[1]) * 2.5) + JOIN_COST * (size - 1)
-                    offer(start + size, found[0], cost)
+        """Values within a small spelling distance of 1..3 joined tokens, one of them unknown."""
+        for size, query in fuzzy_queries(tokens, start, known):
+            found = self.nearest(query)
+            if found is not None:
+                offer(start + size, found[0], fuzzy_cost(found[1], size))
 
     def _nearest_uncached(self, query: str) -> tuple[str, float] | None:
         """The value whose joined form is closest to ``query``, if close enough."""
-        cutoff = 80.0 if len(query) < 8 else 72.0
-        found = process.extractOne(query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+        found = process.extractOne(
+            query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=fuzzy_cutoff(query)
+        )
         return None if found is None else (self.joined[found[0]], found[1])
+
+
+def fuzzy_queries(
+    tokens: Sequence[str], start: int, known: frozenset[str]
+) -> list[tuple[int, str]]:
+    """(tokens taken, joined spelling) a list value may be read fuzzily as, from ``start``.
+
+    1..3 tokens joined, one of them not in ``known``, long enough to compare, no digits;
+    also their singular forms. A split value compares joined ("shen zen" is close to
+    "shenzhen") even when one of its parts is a word of the list.
+    """
+    out: list[tuple[int, str]] = []
+    joined = ""
+    unknown = False
+    for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
+        token = tokens[start + size - 1]
+        if token.isdigit():
+            break
+        joined += token
+        unknown = unknown or token not in known
+        if unknown and len(joined) >= _FUZZY_MIN_LEN:
+            out.extend((size, query) for query in (joined, *singulars(joined)))
+    return out
+
+
+def fuzzy_cutoff(query: str) -> float:
+    """The least ``fuzz.ratio`` at which a value's joined form is read as ``query``."""
+    return 80.0 if len(query) < 8 else 72.0
+
+
+def fuzzy_cost(score: float, size: int) -> int:
+    """What reading ``size`` tokens as a value at ``fuzz.ratio`` ``score`` costs."""
+    return 20 + int((100 - score) * 2.5) + JOIN_COST * (size - 1)
 
 
 class _Offer(Protocol):
