@@ -103,6 +103,8 @@ CASES = [
     ("top attractions in hangzhou", "travel.guide", {"city": "hangzhou"}),
     ("no wait cancel", "system.cancel", {}),
     ("no not now", "system.deny", {}),
+    ("i want to track my jd logistics package", "parcel.track", {"carrier": "jd logistics"}),
+    ("yes please do", "system.confirm", {}),
 ]
 
 
