@@ -105,6 +105,10 @@ CASES = [
     ("no not now", "system.deny", {}),
     ("i want to track my jd logistics package", "parcel.track", {"carrier": "jd logistics"}),
     ("yes please do", "system.confirm", {}),
+    ("search for cheap flights", "miniprogram.search", {"query": "cheap flights"}),
+    ("look up the weather in tokyo", "weather.forecast", {"city": "tokyo"}),
+    ("search for the next bus number five", "transit.next_bus", {"line": 5}),
+    ("look for my parcel", "parcel.track", {}),
 ]
 
 

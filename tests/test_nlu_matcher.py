@@ -522,6 +522,48 @@ def test_tie_prefers_more_literal_words() -> None:
     assert match is not None and match.intent == "demo.specific"
 
 
+def test_generic_free_text_gives_way_to_a_command_inside_it() -> None:
+    skills = [
+        Skill(
+            name="web",
+            intents=(
+                IntentSpec(
+                    name="web.search",
+                    slots={"query": SlotSpec(type="text")},
+                    templates=("(search|look) (for|up) {query}",),
+                ),
+            ),
+        ),
+        Skill(
+            name="weather",
+            lists={"city": SlotList(values={"tokyo": (), "paris": ()})},
+            intents=(
+                IntentSpec(
+                    name="weather.forecast",
+                    slots={"city": SlotSpec()},
+                    templates=("[the] weather [in {city}]",),
+                ),
+            ),
+        ),
+    ]
+    matcher = Matcher.build(skills, threshold=0.65)
+    inner = matcher.match("look up the weather in tokyo")
+    assert inner is not None and (inner.intent, inner.slots) == (
+        "weather.forecast",
+        {"city": "tokyo"},
+    )
+    search = matcher.match("search for cheap flights to paris")
+    assert search is not None and (search.intent, search.slots) == (
+        "web.search",
+        {"query": "cheap flights to paris"},
+    )
+    # Only generic words around the text: the speaker's own things are nothing to search.
+    assert matcher.match("search for my keys") is None
+    assert matcher.match("look for our car") is None
+    found = matcher.match("search for a gift for my mother")
+    assert found is not None and found.slots == {"query": "gift for my mother"}
+
+
 # large lists and huge templates
 
 

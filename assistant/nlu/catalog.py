@@ -21,7 +21,7 @@ from .bounds import (
     readings,
     upper_bound,
 )
-from .costs import FUZZY_CUTOFF, delete_cost, word_cost
+from .costs import FUZZY_CUTOFF, GENERIC_WORDS, delete_cost, word_cost
 from .graph import Graph, compile_graph, required_slots, required_words, slot_names
 from .normalize import ARTICLES, FILLERS, singulars
 from .numbers import SPOKEN_FORMS
@@ -75,6 +75,7 @@ _NOT_ANCHORS = (
     }
 )
 _SKIPPABLE = ARTICLES | FILLERS
+_GENERIC = GENERIC_WORDS | ARTICLES | FILLERS
 _SPOKEN = {
     id(finder): SPOKEN_FORMS[kind]
     for kind, finder in _SCALAR_FINDERS.items()
@@ -113,6 +114,9 @@ class Template:
     """
     lists: tuple[ListFinder, ...]
     has_text: bool
+    generic: bool
+    """Only generic request words around free text ("search for {query}"): such a template
+    does not claim a text that is a command of its own ("look up the weather in tokyo")."""
     numeric: bool
 
 
@@ -188,6 +192,7 @@ class Catalog:
             ),
             lists=tuple(f for f in used_finders if isinstance(f, ListFinder)),
             has_text=has_text,
+            generic=has_text and literals <= _GENERIC,
             numeric=any(finders[name] in (NUMBER, DURATION) for name in used),
         )
         self.templates.append(template)

@@ -10,8 +10,9 @@ from ..skill import Skill
 from .align import Alignment, Input, align, confidence
 from .answers import parse_answer
 from .catalog import Catalog, Template
-from .normalize import normalize
+from .normalize import ARTICLES, FILLERS, normalize
 from .phrases import sample_phrases
+from .slots import TEXT
 
 __all__ = ["MAX_TOKENS", "Match", "Matcher"]
 
@@ -23,6 +24,9 @@ _NEAR_EXACT = 0.95
 _EXACT_BUDGET = 10**6
 _LIGHT_BUDGET = 60
 _FOUND = 10**9
+_DEFER = 0.9
+_OWNERS = frozenset({"my", "our"})
+"""How sure a command inside free text must be to win over the generic template around it."""
 
 
 class Match(BaseModel):
@@ -83,6 +87,22 @@ class Matcher:
         return tokens if tokens and len(tokens) <= MAX_TOKENS else None
 
     def _search(self, text: str, intents: Collection[str] | None, floor: float) -> Match | None:
+        found = self._search_all(text, intents, floor)
+        if found is None:
+            return None
+        _, template, alignment, _ = found
+        if template.generic:
+            for name, value in alignment.slots.items():
+                if template.finders[name] is TEXT and isinstance(value, str):
+                    if _owned(self._tokens(text) or [], value.split()):
+                        return None  # "search for my keys": nothing a skill can look for
+                    # "look up the weather in tokyo" asks for the weather, not a search.
+                    inner = self._search(value, intents, max(floor, _DEFER))
+                    if inner is not None and inner.intent != template.intent:
+                        return inner
+        return self._result(found)
+
+    def _search_all(self, text: str, intents: Collection[str] | None, floor: float) -> _Best | None:
         """Exact walks first, then tolerant alignments in two stages.
 
         Tolerant candidates go in order of the most confidence they can reach: first with a
@@ -111,7 +131,7 @@ class Matcher:
                     continue  # at most a tie, which the earlier template wins
             best = self._keep(template, self._align(template, inp, None), inp, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
-            return self._result(best)
+            return best
         probe = catalog.probe(inp, variants)
         ranking = catalog.ranking(candidates, probe)
         tried: dict[int, int] = {}
@@ -146,7 +166,7 @@ class Matcher:
                 alignment = self._align(template, inp, budget, reach.rest)
                 tried[template.order] = budget if alignment is None else _FOUND
                 best = self._keep(template, alignment, inp, floor, best)
-        return self._result(best) if best is not None else None
+        return best
 
     @staticmethod
     def _result(best: _Best) -> Match:
@@ -226,3 +246,15 @@ class Matcher:
             trees = [(t.tree, t.finders) for t in self._catalog.templates if t.intent == name]
             out.extend(sample_phrases(name, examples, trees))
         return list(dict.fromkeys(out))
+
+
+def _owned(tokens: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether ``words`` follow "my" or "our" in ``tokens``, with only articles between."""
+    for start in range(len(tokens) - len(words) + 1):
+        if list(tokens[start : start + len(words)]) == list(words):
+            before = start - 1
+            while before >= 0 and tokens[before] in ARTICLES | FILLERS:
+                if tokens[before] in _OWNERS:
+                    return True
+                before -= 1
+    return False
