@@ -24,7 +24,7 @@ _Cell = tuple[int, int, int, int, int, int, _Back]
 class Input:
     """One utterance's tokens, with per-position costs and a cache of slot spans."""
 
-    __slots__ = ("_cover", "_covered", "_spans", "insert", "known", "n", "tokens")
+    __slots__ = ("_cover", "_covered", "_spans", "_union", "insert", "known", "n", "tokens")
 
     def __init__(self, tokens: Sequence[str], known: frozenset[str]) -> None:
         self.tokens = tuple(tokens)
@@ -34,6 +34,7 @@ class Input:
         self._spans: dict[tuple[int, int, bool], list[Span]] = {}
         self._cover: dict[int, frozenset[int]] = {}
         self._covered = False
+        self._union: dict[tuple[ListFinder, ...], frozenset[int]] = {}
 
     def set_covers(self, covers: dict[int, frozenset[int]]) -> None:
         """What every list covers, by ``id`` of its finder; lists left out cover nothing."""
@@ -46,6 +47,14 @@ class Input:
         if found is None:
             found = frozenset() if self._covered else frozenset(finder.cover(self.tokens))
             self._cover[id(finder)] = found
+        return found
+
+    def covered(self, lists: tuple[ListFinder, ...]) -> frozenset[int]:
+        """Positions inside a value of any of ``lists`` spoken exactly, split or joined."""
+        found = self._union.get(lists)
+        if found is None:
+            found = frozenset().union(*(self.joined_cover(finder) for finder in lists))
+            self._union[lists] = found
         return found
 
     def spans(self, finder: Finder, start: int, tolerant: bool) -> list[Span]:

@@ -130,16 +130,13 @@ def exact_bounds(templates: Sequence[Template], inp: Input) -> dict[int, tuple[f
     out: dict[int, tuple[float, int] | None] = {}
     for template in templates:
         words, article = template.literal_forms, template.has_article
+        covered = inp.covered(template.lists)
         literal = cost = 0
         for i, (spelled, is_article) in enumerate(forms):
             if not spelled.isdisjoint(words):
                 literal += 1
                 continue
-            free = (
-                template.has_text
-                or not spelled.isdisjoint(template.free)
-                or any(i in inp.joined_cover(f) for f in template.lists)
-            )
+            free = template.has_text or not spelled.isdisjoint(template.free) or i in covered
             if is_article and article:
                 literal += 1  # read as another article, or skipped: either costs one
                 cost += 0 if free else ARTICLE_COST
@@ -209,6 +206,7 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     article, has_text, numeric = template.has_article, template.has_text, template.numeric
     lists = template.lists
     tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
+    covered = inp.covered(lists)
     literal = shared = 0
     rest = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -225,7 +223,7 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
             token = tokens[i]
             if numeric and token.isdigit():
                 pass
-            elif any(i in inp.joined_cover(finder) for finder in lists):
+            elif i in covered:
                 if not (readable or probe.fuzzy_at[i] or _alone(lists, inp, i)):
                     shared += 1
             else:

@@ -119,7 +119,7 @@ class Matcher:
         if not candidates:
             return None
         best: _Best | None = None
-        exact = [c for c in candidates if all(not group.isdisjoint(variants) for group in c.strict)]
+        exact = [c for c in candidates if not any(map(variants.isdisjoint, c.strict))]
         bounds = catalog.exact_bounds(exact, inp)
         reachable = [(top, c) for c in exact if (top := bounds[c.order]) is not None]
         reachable.sort(key=lambda item: (-item[0][0], -item[0][1], item[1].order))
