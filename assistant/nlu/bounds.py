@@ -72,6 +72,8 @@ class Probe:
     near: tuple[dict[str, int], ...]
     """Template words each input token may be a misspelling of, with what reading it costs."""
     near_any: frozenset[str]
+    heard: frozenset[str]
+    """``variants`` and ``near_any``: the words a required word group may be heard as."""
     fuzzy_at: tuple[bool, ...]
     """Whether a fuzzily read list value may start at a position (an unknown word is near)."""
     queries: tuple[list[tuple[int, str]], ...]
@@ -164,9 +166,9 @@ def missing_cost(template: Template, probe: Probe) -> tuple[int, int]:
     one of its words; a required slot, when a value of it can be read anywhere.
     """
     cost = left_out = 0
-    variants, near_any = probe.variants, probe.near_any
+    heard = probe.heard
     for group, least in zip(template.required, template.required_costs, strict=True):
-        if group.isdisjoint(variants) and group.isdisjoint(near_any):
+        if heard.isdisjoint(group):
             cost += least
             left_out += 1
     for name in template.required_slots:

@@ -291,7 +291,8 @@ class Catalog:
             readings=tuple(readings(token) for token in inp.tokens),
             variants=variants,
             near=near,
-            near_any=frozenset(word for words in near for word in words),
+            near_any=(near_any := frozenset(word for words in near for word in words)),
+            heard=near_any.union(variants),
             list_floors={},
             spoken={},
         )
