@@ -25,8 +25,9 @@ _EXACT_BUDGET = 10**6
 _LIGHT_BUDGET = 60
 _FOUND = 10**9
 _DEFER = 0.9
-_OWNERS = frozenset({"my", "our"})
 """How sure a command inside free text must be to win over the generic template around it."""
+_OWNERS = frozenset({"my", "our"})
+_SKIPPED = ARTICLES | FILLERS
 
 
 class Match(BaseModel):
@@ -253,7 +254,7 @@ def _owned(tokens: Sequence[str], words: Sequence[str]) -> bool:
     for start in range(len(tokens) - len(words) + 1):
         if list(tokens[start : start + len(words)]) == list(words):
             before = start - 1
-            while before >= 0 and tokens[before] in ARTICLES | FILLERS:
+            while before >= 0 and tokens[before] in _SKIPPED:
                 if tokens[before] in _OWNERS:
                     return True
                 before -= 1

@@ -31,12 +31,11 @@ __all__ = [
     "NUMBER",
     "TEXT",
     "Finder",
-    "MAX_SPELT",
     "ListFinder",
     "Span",
     "fuzzy_cost",
-    "fuzzy_cutoff",
     "fuzzy_queries",
+    "spelt_readings",
 ]
 
 Span = tuple[int, "str | int", int, int]
@@ -45,8 +44,7 @@ Span = tuple[int, "str | int", int, int]
 _MAX_JOIN = 3
 _MAX_TEXT = 12
 _FUZZY_MIN_LEN = 4
-MAX_SPELT = 6
-"""Most tokens a value spelt out by letter names spans."""
+_MAX_SPELT = 6
 _HEAD = 4
 _NEAREST_CACHE = 4096
 
@@ -142,8 +140,7 @@ class ListFinder:
                 value = self.joined.get(singular)
                 if value is not None:
                     offer(start + size, value, JOIN_COST + PLURAL_COST)
-        if letter_of(tokens[start]) is not None:
-            self._spelt(tokens, start, offer)
+        self._spelt(tokens, start, offer)
         if tolerant and not tokens[start].isdigit():
             self._fuzzy(tokens, start, known, offer)
         return [(end, value, cost, 0) for end, (cost, value) in best.items()]
@@ -158,20 +155,10 @@ class ListFinder:
 
     def _spelt(self, tokens: Sequence[str], start: int, offer: _Offer) -> None:
         """Values spelt out letter by letter ("kay ef see", "ess ef express")."""
-        text, letters, named, in_run = "", 0, False, True
-        for end in range(start, min(start + MAX_SPELT, len(tokens))):
-            letter = letter_of(tokens[end]) if in_run else None
-            if letter is None:
-                in_run = False
-                text += tokens[end]
-            else:
-                letters += 1
-                named = named or letter != tokens[end]
-                text += letter
-            if letters >= 2 and named:
-                value = self.joined.get(text)
-                if value is not None:
-                    offer(end + 1, value, SPELT_COST)
+        for end, text in spelt_readings(tokens, start):
+            value = self.joined.get(text)
+            if value is not None:
+                offer(end, value, SPELT_COST)
 
     def _fuzzy(
         self, tokens: Sequence[str], start: int, known: frozenset[str], offer: _Offer
@@ -184,9 +171,8 @@ class ListFinder:
 
     def _nearest_uncached(self, query: str) -> tuple[str, float] | None:
         """The value whose joined form is closest to ``query``, if close enough."""
-        found = process.extractOne(
-            query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=fuzzy_cutoff(query)
-        )
+        cutoff = 80.0 if len(query) < 8 else 72.0
+        found = process.extractOne(query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
         return None if found is None else (self.joined[found[0]], found[1])
 
 
@@ -213,9 +199,28 @@ def fuzzy_queries(
     return out
 
 
-def fuzzy_cutoff(query: str) -> float:
-    """The least ``fuzz.ratio`` at which a value's joined form is read as ``query``."""
-    return 80.0 if len(query) < 8 else 72.0
+def spelt_readings(tokens: Sequence[str], start: int) -> list[tuple[int, str]]:
+    """(end, joined spelling) of what the tokens from ``start`` spell out by letter names.
+
+    Two or more letters, at least one said by its name, then maybe whole words: "ess ef
+    express" reads as "sf" to 2 and "sfexpress" to 3.
+    """
+    out: list[tuple[int, str]] = []
+    if letter_of(tokens[start]) is None:
+        return out
+    text, letters, named, in_run = "", 0, False, True
+    for end in range(start, min(start + _MAX_SPELT, len(tokens))):
+        letter = letter_of(tokens[end]) if in_run else None
+        if letter is None:
+            in_run = False
+            text += tokens[end]
+        else:
+            letters += 1
+            named = named or letter != tokens[end]
+            text += letter
+        if letters >= 2 and named:
+            out.append((end + 1, text))
+    return out
 
 
 def fuzzy_cost(score: float, size: int) -> int:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from .align import Input
 from .normalize import singulars
-from .slots import MAX_SPELT, ListFinder
-from .spelling import letter_of
+from .slots import ListFinder, spelt_readings
 
 __all__ = ["ValueIndex"]
 
@@ -57,8 +54,9 @@ class ValueIndex:
                     if hit:
                         for key in hit:
                             places.setdefault(key, set()).add(start)
-            for key in self._spelt_at(tokens, start):
-                places.setdefault(key, set()).add(start)
+            for _, text in spelt_readings(tokens, start):
+                for key in self.spelt.get(text, ()):
+                    places.setdefault(key, set()).add(start)
         found: set[int] = set()
         covers: dict[int, frozenset[int]] = {}
         for key, starts in places.items():
@@ -71,29 +69,6 @@ class ValueIndex:
             if covered:
                 found |= self.templates[key]
         inp.set_covers(covers)
-        return found
-
-    def _spelt_at(self, tokens: Sequence[str], start: int) -> set[int]:
-        """Lists with a value spelt out from ``start``, read as ``ListFinder`` reads them.
-
-        Two or more letters, at least one said by its name, then maybe whole words
-        ("ess ef express").
-        """
-        found: set[int] = set()
-        if letter_of(tokens[start]) is None:
-            return found
-        text, letters, named, in_run = "", 0, False, True
-        for token in tokens[start : start + MAX_SPELT]:
-            letter = letter_of(token) if in_run else None
-            if letter is None:
-                in_run = False
-                text += token
-            else:
-                letters += 1
-                named = named or letter != token
-                text += letter
-            if letters >= 2 and named:
-                found.update(self.spelt.get(text, ()))
         return found
 
 
