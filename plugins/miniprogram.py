@@ -55,7 +55,11 @@ def _search(request: IntentRequest, context: SkillContext) -> Reply:
         )
     best = hits[0].manifest
     others = [hit.manifest.name for hit in hits[1:]]
-    text = f"The best match is {best.name}: {best.description}"
+    if hits[0].partial:
+        text = f'No mini program matches "{query}" in full. The closest is {best.name}: '
+        text += best.description
+    else:
+        text = f"The best match is {best.name}: {best.description}"
     if others:
         text += f" Also: {', '.join(others)}."
     text += f' Say "open {best.id.replace("_", " ")}" to use it.'

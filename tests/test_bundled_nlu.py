@@ -167,3 +167,11 @@ def test_what_recognisers_write_is_understood(
     match = assistant.matcher.match(heard)
     assert match is not None
     assert (match.intent, match.slots) == (intent, slots)
+
+
+def test_a_search_says_when_no_mini_program_holds_every_word(assistant: Assistant) -> None:
+    partial = assistant.handle("search for cheap flights")
+    assert partial.intent == "miniprogram.search"
+    assert partial.reply.startswith('No mini program matches "cheap flights" in full.')
+    full = assistant.handle("find a mini program for fresh fruit")
+    assert full.reply.startswith("The best match is Pagoda")

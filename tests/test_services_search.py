@@ -52,6 +52,14 @@ def test_search_ranks_the_right_service_first(
     assert hits[0].manifest.id in expected.split(), [h.manifest.id for h in hits]
 
 
+def test_hits_holding_only_some_words_say_so(directory: ServiceDirectory) -> None:
+    hits = directory.search("cheap flights")
+    assert hits and all(hit.partial for hit in hits)
+    assert hits[0].as_dict()["partial"] is True
+    assert not any(hit.partial for hit in directory.search("fresh fruit"))
+    assert not directory.search("star bucks")[0].partial
+
+
 def test_fresh_fruit_puts_pagoda_clearly_first(directory: ServiceDirectory) -> None:
     hits = directory.search("fresh fruit", limit=5)
     assert hits[0].manifest.id == "pagoda"

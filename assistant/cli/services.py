@@ -93,6 +93,8 @@ def search(
         echo_json({"query": text, "results": [hit.as_dict() for hit in hits]})
     elif not hits:
         click.echo(f"No mini program matches {text!r}.", err=True)
+    elif hits[0].partial:
+        click.echo(f"No mini program matches {text!r} in full; the closest:", err=True)
     for hit in [] if as_json else hits:
         click.echo(
             f"{hit.score:.2f}  {hit.manifest.id:<14} {hit.manifest.name}: "

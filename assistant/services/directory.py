@@ -24,11 +24,16 @@ _TEXT_TOP = 0.85  # the best full-text hit scores this; an exact name scores 1.0
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A search result: the service, a score from 0 to 1, and whether its name matched."""
+    """A search result: the service, a score from 0 to 1, and whether its name matched.
+
+    ``partial``: found by its text holding only some of the query's words ("cheap" of
+    "cheap flights"), when no service holds them all.
+    """
 
     manifest: ServiceManifest
     score: float
     by_name: bool
+    partial: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +42,7 @@ class SearchHit:
             "category": self.manifest.category,
             "description": self.manifest.description,
             "score": round(self.score, 3),
+            "partial": self.partial,
         }
 
 
@@ -131,7 +137,10 @@ class ServiceDirectory:
                 if text_score > scores.get(service_id, (0.0, False))[0]:
                     scores[service_id] = (text_score, scores.get(service_id, (0.0, False))[1])
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        return [SearchHit(self.entries[i].manifest, s, n) for i, (s, n) in ranked]
+        return [
+            SearchHit(self.entries[i].manifest, s, n, partial=not (n or complete))
+            for i, (s, n) in ranked
+        ]
 
     def resolve(
         self,
