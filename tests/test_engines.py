@@ -13,7 +13,7 @@ from speech_support import DEV, espeak, quiet_audio, vosk_recognizer, whisper_re
 from assistant import hookimpl, hookspecs
 from assistant.config import Settings
 from assistant.errors import ConfigError, ModelError, PluginError
-from assistant.speech.audio import load_audio
+from assistant.speech.audio import Audio, load_audio
 from assistant.speech.engines import (
     BUILTIN_PLUGIN,
     Hints,
@@ -227,6 +227,8 @@ def test_whisper_buffers_a_stream_and_decodes_on_result() -> None:
 @pytest.mark.slow
 def test_whisper_is_silent_on_silence() -> None:
     assert whisper_recognizer().transcribe(quiet_audio(2.0)).text == ""
+    hiss = np.random.default_rng(0).normal(0, 10 ** (-75 / 20), 32000).astype(np.float32)
+    assert whisper_recognizer().transcribe(Audio(hiss, 16000)).text == ""
 
 
 def test_whisper_rejects_a_folder_without_a_model(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.speech.audio import Audio, load_audio
 from assistant.speech.sources import FileSource
-from assistant.speech.vad import Endpointer, Segment, split_utterances
+from assistant.speech.vad import Endpointer, Segment, audible, split_utterances
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "audio"
 DEV = SHARED / "dev"
@@ -117,6 +117,17 @@ def test_silence_and_noise_alone_are_no_speech(tmp_path: Path) -> None:
     brown -= np.convolve(brown, np.ones(400) / 400, mode="same")  # remove the drift
     brown *= 0.05 / np.abs(brown).max()
     assert split_utterances(Audio(brown, 16000)) == []
+
+
+def test_audible_tells_a_spoken_word_from_digital_silence_and_faint_hiss() -> None:
+    spoken = load_audio(DEV / "timer-1.joe.wav")
+    assert audible(spoken.samples, spoken.rate)
+    quiet = spoken.samples * 10 ** (-40 / 20)  # the same words 40 dB down are still there
+    assert audible(quiet, spoken.rate)
+    assert not audible(np.zeros(32000, np.float32), 16000)
+    hiss = np.random.default_rng(1).normal(0, 10 ** (-75 / 20), 32000).astype(np.float32)
+    assert not audible(hiss, 16000)
+    assert not audible(np.zeros(100, np.float32), 16000)  # shorter than one frame
 
 
 def test_single_digit_clips_at_8_khz() -> None:

@@ -12,7 +12,7 @@ import webrtcvad
 
 from .audio import SAMPLE_RATE, Audio, resample
 
-__all__ = ["VAD_RATES", "Endpointer", "Segment", "split_utterances"]
+__all__ = ["VAD_RATES", "Endpointer", "Segment", "audible", "split_utterances"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class Endpointer:
         return done[-1] if done else None
 
     def _frame(self, frame: np.ndarray) -> list[Segment]:
-        energy = 10.0 * math.log10(float(np.dot(frame, frame)) / len(frame) + 1e-12)
+        energy = _db(frame)
         self._energies.append(energy)
         if self._pos < _SHORT_CLIP_S * self.rate:
             self._head.append(frame)
@@ -238,6 +238,22 @@ class Endpointer:
         return Segment(begin / self.rate, end / self.rate, audio)
 
 
+def audible(samples: np.ndarray, rate: int) -> bool:
+    """Whether any 30 ms frame is louder than the floor below which nothing can be heard."""
+    size = max(1, rate * _FRAME_MS // 1000)
+    usable = len(samples) - len(samples) % size
+    if usable == 0:
+        return bool(len(samples)) and _db(samples) >= _ABSOLUTE_FLOOR_DB
+    frames = np.asarray(samples[:usable], np.float64).reshape(-1, size)
+    loudest = float(np.max(np.einsum("ij,ij->i", frames, frames))) / size
+    return 10.0 * math.log10(loudest + 1e-12) >= _ABSOLUTE_FLOOR_DB
+
+
+def _db(samples: np.ndarray) -> float:
+    power = float(np.dot(samples, samples)) / len(samples)
+    return 10.0 * math.log10(power + 1e-12)
+
+
 def split_utterances(
     audio: Audio,
     silence_ms: int = 600,
@@ -272,7 +288,7 @@ def _short_clip(audio: Audio, aggressiveness: int, pad_ms: int) -> Segment | Non
     voiced = []
     for start in range(0, len(audio.samples) - size + 1, size):
         frame = audio.samples[start : start + size]
-        energy = 10.0 * math.log10(float(np.dot(frame, frame)) / size + 1e-12)
+        energy = _db(frame)
         pcm = (np.clip(frame, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         if energy >= _ABSOLUTE_FLOOR_DB and vad.is_speech(pcm, audio.rate):
             voiced.append(start)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ModelError
 from .engines import Hints, Partial, Transcript, Word
+from .vad import audible
 
 if TYPE_CHECKING:
     from .audio import Audio
@@ -113,7 +114,8 @@ class WhisperRecognizer:
 
     def _decode(self, samples: np.ndarray, *, words: bool) -> Transcript:
         duration = len(samples) / self.rate
-        if len(samples) < self.rate // 10:
+        if len(samples) < self.rate // 10 or not audible(samples, self.rate):
+            # Whisper makes words up ("You", "Thank you.") out of silence
             return Transcript("", duration=duration, engine=self.name)
         segments, _info = self._model.transcribe(
             samples,
