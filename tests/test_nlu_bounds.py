@@ -237,6 +237,33 @@ def test_ranking_orders_candidates_as_their_full_bounds_do() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("send the parcel zorblat", "orders.send"),
+        ("ship a box blue", "orders.send"),  # half a value, no value at all
+        ("set a timer for zorblat", "timer.set"),
+    ],
+)
+def test_words_only_skipping_explains_lower_the_bound_as_they_lower_an_alignment(
+    text: str, intent: str
+) -> None:
+    # A word no template unit reads adds no unit to divide the cost by: the bound is the
+    # confidence the alignment reaches, so a candidate below the threshold is never aligned.
+    catalog = Matcher.build(_skills())._catalog
+    inp = Input(normalize(text), catalog.fuzzy_gate)
+    variants = catalog.variants(inp.tokens)
+    probe = catalog.probe(inp, variants)
+    scores, reaches = [], []
+    for template in catalog.candidates(inp, variants, None):
+        if template.intent == intent:
+            found = align(template.graph, inp, template.finders, tolerant=True, budget=10**6)
+            assert found is not None
+            scores.append(round(confidence(found, inp.n), 6))
+            reaches.append(round(catalog.upper_bound(template, probe).confidence, 6))
+    assert 0.0 < max(scores) == max(reaches)
+
+
+@pytest.mark.parametrize(
     ("template", "least"),
     [
         # Optional words on their own are gone round, never left out.

@@ -209,7 +209,7 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     lists = template.lists
     tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
     covered = inp.covered(lists)
-    literal = shared = 0
+    literal = shared = skipped = 0
     rest = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
         spelled, is_article = readings[i]
@@ -229,21 +229,30 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
                 if not (readable or probe.fuzzy_at[i] or _alone(lists, inp, i)):
                     shared += 1
             else:
-                step = min(insert[i], misread)
+                skip = insert[i]
+                step = min(skip, misread)
                 if numeric:
                     if step > HOMOPHONE_COST and token in NUMBER_HOMOPHONES:
                         step = HOMOPHONE_COST
                     if step > FUZZY_WORD_COST and near_unit(token) is not None:
                         step = FUZZY_WORD_COST
+                read = step < skip
                 for finder in lists:
                     if step <= _JOIN_SHARE:
+                        read = True  # whether a value reads it is left unworked
                         break
-                    step = min(step, _list_floor(finder, probe, i))
+                    floor = _list_floor(finder, probe, i)
+                    if floor < NO_SPAN:
+                        read = True
+                        step = min(step, floor)
+                if not (read or readable):
+                    skipped += 1  # only skipping explains it: no unit reads it
         rest[i] = rest[i + 1] + step
     max_units = template.graph.max_units
     if not has_text:
-        # Words only a value of several words can read take at most one unit per two.
-        fill = n - (shared + 1) // 2
+        # Words only a value of several words can read take at most one unit per two;
+        # words only skipping explains take none.
+        fill = n - skipped - (shared + 1) // 2
         cost += rest[0]
         reach = _best_confidence(cost, left_out, n, max_units, template.graph.least_delete, fill)
         return Reach(reach, literal, rest, cost)
