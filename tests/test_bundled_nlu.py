@@ -109,6 +109,19 @@ CASES = [
     ("look up the weather in tokyo", "weather.forecast", {"city": "tokyo"}),
     ("search for the next bus number five", "transit.next_bus", {"line": 5}),
     ("look for my parcel", "parcel.track", {}),
+    ("what are you able to do", "system.help", {}),
+    ("show me what you can do", "system.help", {}),
+    ("yep go for it", "system.confirm", {}),
+    ("sounds great", "system.confirm", {}),
+    ("not really", "system.deny", {}),
+    ("absolutely not", "system.deny", {}),
+    ("quit", "system.cancel", {}),
+    ("can i use my starbucks coupon", "coupons.redeem", {"merchant": "starbucks"}),
+    ("any news on my delivery", "parcel.track", {}),
+    ("what's it like outside in shenzhen", "weather.forecast", {"city": "shenzhen"}),
+    ("i want to visit chengdu", "travel.guide", {"city": "chengdu"}),
+    ("sightseeing in xian", "travel.guide", {"city": "xian"}),
+    ("open up starbucks", "miniprogram.open", {"app": "starbucks"}),
 ]
 
 
@@ -132,6 +145,10 @@ OUT_OF_DOMAIN = [
     "call my mother",
     "send an email to john",
     "what time is it in tokyo",
+    "how tall is mount everest",
+    "remind me to buy milk",
+    "translate hello into chinese",
+    "order a pizza",
 ]
 
 
