@@ -122,6 +122,8 @@ CASES = [
     ("i want to visit chengdu", "travel.guide", {"city": "chengdu"}),
     ("sightseeing in xian", "travel.guide", {"city": "xian"}),
     ("open up starbucks", "miniprogram.open", {"app": "starbucks"}),
+    # "for" before a unit is the word before a length not said: the dialog asks for one.
+    ("set a timer for minutes", "timer.set", {}),
 ]
 
 

@@ -30,6 +30,7 @@ HEARD = [
     ("track my ee em ess parcel", "parcel.track", {"carrier": "ems"}),
     # Number words heard as like-sounding words.
     ("when is the next bus number forty too", "transit.next_bus", {"line": 42}),
+    ("set a timer for too minutes", "timer.set", {"duration": 120}),
     ("when is the next bus number sixty for", "transit.next_bus", {"line": 64}),
     ("when is the next bus number ate", "transit.next_bus", {"line": 8}),
     ("when is the next bus number won", "transit.next_bus", {"line": 1}),

@@ -23,7 +23,13 @@ from .numbers import (
     parse_duration,
     parse_number,
 )
-from .spelling import HOMOPHONE_STARTS, letter_of, near_unit, number_readings
+from .spelling import (
+    DURATION_HOMOPHONE_STARTS,
+    HOMOPHONE_STARTS,
+    letter_of,
+    near_unit,
+    number_readings,
+)
 
 __all__ = [
     "DAY",
@@ -286,7 +292,7 @@ class _DurationFinder:
     ) -> list[Span]:
         first = tokens[start]
         if not first.isdigit() and first not in self._STARTS:
-            if not tolerant or first not in HOMOPHONE_STARTS:
+            if not tolerant or first not in DURATION_HOMOPHONE_STARTS:
                 return []
         out: list[Span] = []
         for end in range(start + 2, min(start + 9, len(tokens)) + 1):

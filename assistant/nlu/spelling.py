@@ -8,6 +8,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 __all__ = [
+    "DURATION_HOMOPHONE_STARTS",
     "HOMOPHONE_STARTS",
     "LETTER_NAMES",
     "NUMBER_HOMOPHONES",
@@ -65,7 +66,9 @@ NUMBER_HOMOPHONES: dict[str, tuple[str, bool]] = {
 """Words heard for a number word: (number word, read anywhere in a number).
 
 Common words ("to", "too", "for") are read as numbers only right after a tens word
-("forty too" is 42; "timer for ten minutes" keeps its "for").
+("forty too" is 42; "timer for ten minutes" keeps its "for"); "to" and "too" also right
+before a unit of time ("too minutes"). "for" there stays the word before a length that
+was not said ("a timer for minutes").
 """
 
 HOMOPHONE_STARTS: frozenset[str] = frozenset(
@@ -76,6 +79,10 @@ HOMOPHONE_STARTS: frozenset[str] = frozenset(
 _TENS = frozenset({"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"})
 _UNIT_WORDS = ("second", "seconds", "minute", "minutes", "hour", "hours")
 _UNIT_CUTOFF = 75.0
+_BEFORE_UNIT = frozenset({"to", "too"})
+
+DURATION_HOMOPHONE_STARTS: frozenset[str] = HOMOPHONE_STARTS | _BEFORE_UNIT
+"""Homophones that may begin a length of time ("ate minutes", "too minutes")."""
 
 
 def letter_of(token: str) -> str | None:
@@ -97,7 +104,11 @@ def number_readings(tokens: Sequence[str]) -> tuple[tuple[str, ...], int] | None
         if reading is None:
             continue
         word, anywhere = reading
-        if anywhere or (i > 0 and tokens[i - 1] in _TENS):
+        if (
+            anywhere
+            or (i > 0 and tokens[i - 1] in _TENS)
+            or (token in _BEFORE_UNIT and i + 1 < len(tokens) and tokens[i + 1] in _UNIT_WORDS)
+        ):
             out[i] = word
             changed += 1
     return (tuple(out), changed) if changed else None
