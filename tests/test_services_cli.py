@@ -149,13 +149,14 @@ def test_services_serve(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        ["assistant", "services", "serve", "--port", str(port)],
-        env=_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as err:
+        server = subprocess.Popen(
+            ["assistant", "services", "serve", "--port", str(port)],
+            env=_env(tmp_path),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     root = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -171,4 +172,8 @@ def test_services_serve(tmp_path: Path) -> None:
         assert reply.status_code == 200 and len(reply.json()["days"]) == 7
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            pytest.fail("Ctrl-C did not stop services serve:\n" + log.read_text("utf-8"))
