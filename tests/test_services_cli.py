@@ -145,6 +145,10 @@ def test_services_exit_status_when_nothing_found() -> None:
     assert _invoke("list", "--category", "spaceships").exit_code == 1
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_services_serve(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -156,6 +160,9 @@ def test_services_serve(tmp_path: Path) -> None:
             env=_env(tmp_path),
             stdout=subprocess.DEVNULL,
             stderr=err,
+            # Ctrl-C as a terminal delivers it, even when the tests run in the background
+            # (a shell starts background jobs with SIGINT ignored, and children inherit that).
+            preexec_fn=_default_sigint,
         )
     root = f"http://127.0.0.1:{port}"
     try:
