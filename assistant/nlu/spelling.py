@@ -55,15 +55,16 @@ LETTER_NAMES: dict[str, str] = {
 }
 """Words a recogniser writes for a spelt-out letter ("kay ef see" for K F C)."""
 
-NUMBER_HOMOPHONES: dict[str, tuple[str, bool]] = {
-    "won": ("one", True),
-    "ate": ("eight", True),
-    "fore": ("four", True),
-    "to": ("two", False),
-    "too": ("two", False),
-    "for": ("four", False),
+NUMBER_HOMOPHONES: dict[str, tuple[str, bool, bool]] = {
+    "won": ("one", True, True),
+    "ate": ("eight", True, True),
+    "fore": ("four", True, True),
+    "to": ("two", False, True),
+    "too": ("two", False, True),
+    "for": ("four", False, False),
 }
-"""Words heard for a number word: (number word, read anywhere in a number).
+"""Words heard for a number word: (number word, read anywhere in a number, read right
+before a unit of time).
 
 Common words ("to", "too", "for") are read as numbers only right after a tens word
 ("forty too" is 42; "timer for ten minutes" keeps its "for"); "to" and "too" also right
@@ -72,17 +73,18 @@ was not said ("a timer for minutes").
 """
 
 HOMOPHONE_STARTS: frozenset[str] = frozenset(
-    word for word, (_, anywhere) in NUMBER_HOMOPHONES.items() if anywhere
+    word for word, (_, anywhere, _) in NUMBER_HOMOPHONES.items() if anywhere
 )
 """Homophones that may begin a number ("won hundred", "ate minutes")."""
+
+DURATION_HOMOPHONE_STARTS: frozenset[str] = frozenset(
+    word for word, (_, _, before_unit) in NUMBER_HOMOPHONES.items() if before_unit
+)
+"""Homophones that may begin a length of time ("ate minutes", "too minutes")."""
 
 _TENS = frozenset({"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"})
 _UNIT_WORDS = ("second", "seconds", "minute", "minutes", "hour", "hours")
 _UNIT_CUTOFF = 75.0
-_BEFORE_UNIT = frozenset({"to", "too"})
-
-DURATION_HOMOPHONE_STARTS: frozenset[str] = HOMOPHONE_STARTS | _BEFORE_UNIT
-"""Homophones that may begin a length of time ("ate minutes", "too minutes")."""
 
 
 def letter_of(token: str) -> str | None:
@@ -103,11 +105,11 @@ def number_readings(tokens: Sequence[str]) -> tuple[tuple[str, ...], int] | None
         reading = NUMBER_HOMOPHONES.get(token)
         if reading is None:
             continue
-        word, anywhere = reading
+        word, anywhere, before_unit = reading
         if (
             anywhere
             or (i > 0 and tokens[i - 1] in _TENS)
-            or (token in _BEFORE_UNIT and i + 1 < len(tokens) and tokens[i + 1] in _UNIT_WORDS)
+            or (before_unit and i + 1 < len(tokens) and tokens[i + 1] in _UNIT_WORDS)
         ):
             out[i] = word
             changed += 1

@@ -246,11 +246,14 @@ def audible(samples: np.ndarray, rate: int) -> bool:
         return bool(len(samples)) and _db(samples) >= _ABSOLUTE_FLOOR_DB
     frames = np.asarray(samples[:usable], np.float64).reshape(-1, size)
     loudest = float(np.max(np.einsum("ij,ij->i", frames, frames))) / size
-    return 10.0 * math.log10(loudest + 1e-12) >= _ABSOLUTE_FLOOR_DB
+    return _power_db(loudest) >= _ABSOLUTE_FLOOR_DB
 
 
 def _db(samples: np.ndarray) -> float:
-    power = float(np.dot(samples, samples)) / len(samples)
+    return _power_db(float(np.dot(samples, samples)) / len(samples))
+
+
+def _power_db(power: float) -> float:
     return 10.0 * math.log10(power + 1e-12)
 
 
