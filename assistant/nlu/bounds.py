@@ -167,12 +167,12 @@ def missing_cost(template: Template, probe: Probe) -> tuple[int, int]:
     """
     cost = left_out = 0
     heard = probe.heard
-    for group, least in zip(template.required, template.required_costs, strict=True):
+    for group, least in template.required:
         if heard.isdisjoint(group):
             cost += least
             left_out += 1
-    for name in template.required_slots:
-        if not _spoken(template.finders[name], probe):
+    for finder in template.required_slots:
+        if not _spoken(finder, probe):
             cost += MISSING_SLOT_COST
             left_out += 1
     return cost, left_out
@@ -272,30 +272,27 @@ class Ranking:
     full bounds of all the candidates behind.
     """
 
-    def __init__(
-        self,
-        templates: Sequence[Template],
-        probe: Probe,
-        missing: dict[int, tuple[int, int]] | None = None,
-        reaches: dict[int, Reach] | None = None,
-    ) -> None:
+    def __init__(self, templates: Sequence[Template], probe: Probe) -> None:
         self._probe = probe
-        self._templates = templates
-        self._missing: dict[int, tuple[int, int]] = {} if missing is None else missing
-        self._reaches: dict[int, Reach] = {} if reaches is None else reaches
+        self._reaches: dict[int, Reach] = {}
         self._ranked: list[tuple[Reach, Template]] = []
-        self._heap: list[tuple[float, int, bool, Template]] = []
-        """(-bound, order, whether the bound is the full one, template)."""
+        self._missing: dict[int, tuple[int, int]] = {}
+        self._entries: list[tuple[float, int, bool, Template]] = []
+        """(-bound, order, whether the bound is the full one, template), in input order."""
+        n = probe.inp.n
+        quick: dict[tuple[int, int, int, int], float] = {}
         for template in templates:
-            order = template.order
-            reach = self._reaches.get(order)
-            if reach is not None:
-                self._heap.append((-reach.confidence, order, True, template))
-                continue
-            known = self._missing.get(order)
-            if known is None:
-                known = self._missing[order] = missing_cost(template, probe)
-            self._heap.append((-quick_bound(template, probe, known), order, False, template))
+            missing = self._missing[template.order] = missing_cost(template, probe)
+            graph = template.graph
+            # Many candidates lack the same: their quick bounds are worked out once.
+            key = (*missing, graph.max_units, graph.least_delete)
+            bound = quick.get(key)
+            if bound is None:
+                bound = quick[key] = _best_confidence(
+                    missing[0], missing[1], n, graph.max_units, graph.least_delete
+                )
+            self._entries.append((-bound, template.order, False, template))
+        self._heap = list(self._entries)
         heapq.heapify(self._heap)
 
     def within(self, cost: int) -> Ranking:
@@ -304,8 +301,18 @@ class Ranking:
         Every other candidate costs more than ``cost`` in all (see :class:`Reach`).
         Bounds worked out by either ranking serve both.
         """
-        kept = [t for t in self._templates if self._missing[t.order][0] <= cost]
-        return Ranking(kept, self._probe, self._missing, self._reaches)
+        kept = Ranking([], self._probe)
+        kept._missing, kept._reaches = self._missing, self._reaches
+        for entry in self._entries:
+            order = entry[1]
+            if self._missing[order][0] <= cost:
+                reach = self._reaches.get(order)
+                kept._entries.append(
+                    entry if reach is None else (-reach.confidence, order, True, entry[3])
+                )
+        kept._heap = list(kept._entries)
+        heapq.heapify(kept._heap)
+        return kept
 
     def get(self, i: int, least: float = 0.0) -> tuple[Reach, Template] | None:
         """The ``i``-th candidate with its full bound, or None past the last.

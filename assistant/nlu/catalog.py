@@ -94,12 +94,11 @@ class Template:
     tree: Node
     graph: Graph
     finders: dict[str, Finder]
-    required: tuple[frozenset[str], ...]
-    """Word groups every sentence holds a word of (with their plural forms)."""
-    required_costs: tuple[int, ...]
-    """What leaving out each required group costs at least."""
-    required_slots: tuple[str, ...]
-    """Slots every sentence holds."""
+    required: tuple[tuple[frozenset[str], int], ...]
+    """Word groups every sentence holds a word of (with their plural forms), each with what
+    leaving it out costs at least."""
+    required_slots: tuple[Finder, ...]
+    """The finders of the slots every sentence holds."""
     strict: tuple[frozenset[str], ...]
     """The required groups without articles and fillers, which the exact walk may skip."""
     literals: frozenset[str]
@@ -169,6 +168,7 @@ class Catalog:
             frozenset(form for word in group for form in (word, *singulars(word)))
             for group in dict.fromkeys(required_words(tree))
         )
+        costs = tuple(min(delete_cost(word, text=has_text) for word in group) for group in required)
         used_finders = list({id(finders[name]): finders[name] for name in sorted(used)}.values())
         template = Template(
             order=len(self.templates),
@@ -177,11 +177,8 @@ class Catalog:
             tree=tree,
             graph=graph,
             finders={name: finders[name] for name in used},
-            required=required,
-            required_costs=tuple(
-                min(delete_cost(word, text=has_text) for word in group) for group in required
-            ),
-            required_slots=tuple(sorted(required_slots(tree))),
+            required=tuple(zip(required, costs, strict=True)),
+            required_slots=tuple(finders[name] for name in sorted(required_slots(tree))),
             strict=tuple(group for group in required if not group & _SKIPPABLE),
             literals=literals,
             literal_forms=frozenset(form for word in literals for form in (word, *singulars(word))),

@@ -168,7 +168,7 @@ class Matcher:
                 if budget <= tried.get(template.order, -1):
                     continue  # aligned already: found its cheapest reading, or none this cheap
                 alignment = None
-                if reach.cost + _SLACK < budget:
+                if tried.get(template.order, -1) < reach.cost + _SLACK < budget:
                     # The cost is mostly near its bound: look that far first, in a far
                     # smaller search, and widen it only if nothing that cheap is there.
                     alignment = self._align(template, inp, reach.cost + _SLACK, reach.rest)
