@@ -47,6 +47,9 @@ __all__ = [
 Span = tuple[int, "str | int", int, int]
 """(end position, value, cost, tokens taken by a text slot)."""
 
+_Best = dict[int, tuple[int, str]]
+"""The cheapest value found so far for each end position, as (cost, value)."""
+
 _MAX_JOIN = 3
 _MAX_TEXT = 12
 _FUZZY_MIN_LEN = 4
@@ -109,16 +112,23 @@ class ListFinder:
         self, tokens: Sequence[str], start: int, tolerant: bool, known: frozenset[str]
     ) -> list[Span]:
         best: dict[int, tuple[int, str]] = {}
-
-        def offer(end: int, value: str, cost: int) -> None:
-            if end not in best or cost < best[end][0]:
-                best[end] = (cost, value)
-
         first = tokens[start]
         heads = self._heads
-        begins = first[:_HEAD] in heads or any(s[:_HEAD] in heads for s in singulars(first))
+        begins = first[:_HEAD] in heads or (
+            first[-1:] == "s" and any(s[:_HEAD] in heads for s in singulars(first))
+        )
+        if begins:
+            self._spoken(tokens, start, best)
+        if letter_of(first) is not None:
+            self._spelt(tokens, start, best)
+        if tolerant and not first.isdigit():
+            self._fuzzy(tokens, start, known, best)
+        return [(end, value, cost, 0) for end, (cost, value) in best.items()]
+
+    def _spoken(self, tokens: Sequence[str], start: int, best: _Best) -> None:
+        """Values spoken word by word (plurals allowed), split or joined."""
         prefixes = self.prefixes
-        frontier: list[tuple[str, int]] = [("", 0)] if begins else []
+        frontier: list[tuple[str, int]] = [("", 0)]
         end = start
         while frontier and end < len(tokens):
             token = tokens[end]
@@ -134,22 +144,18 @@ class ListFinder:
             for prefix, cost in advanced:
                 value = prefixes[prefix]
                 if value is not None:
-                    offer(end, value, cost)
+                    _offer(best, end, value, cost)
             frontier = advanced
         joined = ""
-        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1 if begins else 0):
+        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
             joined += tokens[start + size - 1]
             value = self.joined.get(joined)
             if value is not None:
-                offer(start + size, value, JOIN_COST)
+                _offer(best, start + size, value, JOIN_COST)
             for singular in singulars(joined):
                 value = self.joined.get(singular)
                 if value is not None:
-                    offer(start + size, value, JOIN_COST + PLURAL_COST)
-        self._spelt(tokens, start, offer)
-        if tolerant and not tokens[start].isdigit():
-            self._fuzzy(tokens, start, known, offer)
-        return [(end, value, cost, 0) for end, (cost, value) in best.items()]
+                    _offer(best, start + size, value, JOIN_COST + PLURAL_COST)
 
     def cover(self, tokens: Sequence[str]) -> set[int]:
         """Positions inside a value spoken exactly, split or joined (no fuzzy reading)."""
@@ -159,21 +165,19 @@ class ListFinder:
                 covered.update(range(start, end))
         return covered
 
-    def _spelt(self, tokens: Sequence[str], start: int, offer: _Offer) -> None:
+    def _spelt(self, tokens: Sequence[str], start: int, best: _Best) -> None:
         """Values spelt out letter by letter ("kay ef see", "ess ef express")."""
         for end, text in spelt_readings(tokens, start):
             value = self.joined.get(text)
             if value is not None:
-                offer(end, value, SPELT_COST)
+                _offer(best, end, value, SPELT_COST)
 
-    def _fuzzy(
-        self, tokens: Sequence[str], start: int, known: frozenset[str], offer: _Offer
-    ) -> None:
+    def _fuzzy(self, tokens: Sequence[str], start: int, known: frozenset[str], best: _Best) -> None:
         """Values within a small spelling distance of 1..3 joined tokens, one of them unknown."""
         for size, query in fuzzy_queries(tokens, start, known):
             found = self.nearest(query)
             if found is not None:
-                offer(start + size, found[0], fuzzy_cost(found[1], size))
+                _offer(best, start + size, found[0], fuzzy_cost(found[1], size))
 
     def _nearest_uncached(self, query: str) -> tuple[str, float] | None:
         """The value whose joined form is closest to ``query``, if close enough."""
@@ -234,8 +238,10 @@ def fuzzy_cost(score: float, size: int) -> int:
     return 20 + int((100 - score) * 2.5) + JOIN_COST * (size - 1)
 
 
-class _Offer(Protocol):
-    def __call__(self, end: int, value: str, cost: int) -> None: ...
+def _offer(best: _Best, end: int, value: str, cost: int) -> None:
+    """Keep ``value`` for ``end`` if it is cheaper than the value kept there so far."""
+    if end not in best or cost < best[end][0]:
+        best[end] = (cost, value)
 
 
 class _NumberFinder:

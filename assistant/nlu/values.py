@@ -5,6 +5,7 @@ from __future__ import annotations
 from .align import Input
 from .normalize import singulars
 from .slots import ListFinder, spelt_readings
+from .spelling import letter_of
 
 __all__ = ["ValueIndex"]
 
@@ -43,20 +44,22 @@ class ValueIndex:
         spelling or first two letters is in the index; only those places are read, and what
         they cover is handed to ``inp`` (every other list covers nothing).
         """
-        tokens = inp.tokens
+        tokens, starts = inp.tokens, self.starts
         places: dict[int, set[int]] = {}
         for start in range(inp.n):
             joined = ""
             for token in tokens[start : start + 3]:
                 joined += token
-                for form in (joined, *singulars(joined)):
-                    hit = self.starts.get(form)
-                    if hit:
-                        for key in hit:
-                            places.setdefault(key, set()).add(start)
-            for _, text in spelt_readings(tokens, start):
-                for key in self.spelt.get(text, ()):
-                    places.setdefault(key, set()).add(start)
+                hits = [starts.get(joined)]
+                if joined[-1] == "s":
+                    hits.extend(starts.get(form) for form in singulars(joined))
+                for hit in hits:
+                    for key in hit or ():
+                        places.setdefault(key, set()).add(start)
+            if letter_of(tokens[start]) is not None:
+                for _, text in spelt_readings(tokens, start):
+                    for key in self.spelt.get(text, ()):
+                        places.setdefault(key, set()).add(start)
         found: set[int] = set()
         covers: dict[int, frozenset[int]] = {}
         for key, starts in places.items():
