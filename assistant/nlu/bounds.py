@@ -37,6 +37,7 @@ __all__ = [
     "quick_bound",
     "readings",
     "upper_bound",
+    "walkable",
 ]
 
 DIGIT_WORDS = {
@@ -156,6 +157,22 @@ def exact_bounds(templates: Sequence[Template], inp: Input) -> dict[int, tuple[f
             out[template.order] = (round(reach, 6), literal)
             continue
         out[template.order] = None
+    return out
+
+
+def walkable(templates: Sequence[Template], variants: set[str]) -> list[Template]:
+    """The templates whose every strict word group holds one of ``variants``.
+
+    Only those can be walked exactly: the exact walk skips nothing but fillers and articles.
+    """
+    disjoint = variants.isdisjoint
+    out: list[Template] = []
+    for template in templates:
+        for group in template.strict:
+            if disjoint(group):
+                break
+        else:
+            out.append(template)
     return out
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..skill import Skill
 from .align import Alignment, Input, align, confidence
 from .answers import parse_answer
+from .bounds import walkable
 from .catalog import Catalog, Template
 from .normalize import ARTICLES, FILLERS, normalize
 from .phrases import sample_phrases
@@ -123,7 +124,7 @@ class Matcher:
         if not candidates:
             return None
         best: _Best | None = None
-        exact = [c for c in candidates if not any(map(variants.isdisjoint, c.strict))]
+        exact = walkable(candidates, variants)
         bounds = catalog.exact_bounds(exact, inp)
         reachable = [(top, c) for c in exact if (top := bounds[c.order]) is not None]
         reachable.sort(key=lambda item: (-item[0][0], -item[0][1], item[1].order))
