@@ -32,6 +32,7 @@ __all__ = [
     "Ranking",
     "Reach",
     "exact_bounds",
+    "fuzzy_index",
     "fuzzy_readings",
     "missing_cost",
     "quick_bound",
@@ -43,9 +44,6 @@ __all__ = [
 DIGIT_WORDS = {
     str(value): word for word in NUMBER_WORDS if (value := parse_number([word])) is not None
 }
-_JOIN_SHARE = 3
-"""Least cost per token of a list value read with an edit ("k f c": a join costs 10 for ≤3)."""
-
 MAX_FUZZY_SPAN = 3
 """Most tokens a fuzzily read list value spans."""
 
@@ -81,8 +79,8 @@ class Probe:
     """At each position, what a fuzzily read list value may span (see ``fuzzy_queries``)."""
     fuzzy: dict[int, list[tuple[int, int, int]]]
     """Values read fuzzily, as (start, end, cost), by finder id (see :func:`fuzzy_readings`)."""
-    list_floors: dict[tuple[int, int], int]
-    """Least share of a list value covering a position, by (finder id, position)."""
+    fuzzy_index: dict[int, tuple[frozenset[int], dict[int, list[tuple[int, int]]]]]
+    """Fuzzily read values by finder id, indexed by position (see :func:`fuzzy_index`)."""
     spoken: dict[int, bool]
     """Whether a value of a finder can be read anywhere, by finder id."""
 
@@ -210,8 +208,9 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     out, unless an input word may be a misspelling of it (then that word pays), and so
     does each required slot no value can be read for; each input word the template
     cannot produce costs at least its cheapest explanation: skipping it, reading it as
-    a misspelt template word or a misheard number or unit, or as part of a split,
-    spelt or misspelt list value.
+    a misspelt template word or a misheard number or unit, or as part of a split or
+    spelt list value; or a misspelt list value reads it with its neighbours, for what
+    reading them all costs.
 
     Also gives the most input words it can read as template words (literally or
     fuzzily), for each input position the least cost of reading the rest of the input
@@ -226,6 +225,7 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     lists = template.lists
     tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
     covered = inp.covered(lists)
+    fuzzy = [fuzzy_index(finder, probe) for finder in lists]
     literal = shared = skipped = 0
     rest = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -253,18 +253,15 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
                         step = HOMOPHONE_COST
                     if step > FUZZY_WORD_COST and near_unit(token) is not None:
                         step = FUZZY_WORD_COST
-                read = step < skip
-                for finder in lists:
-                    if step <= _JOIN_SHARE:
-                        read = True  # whether a value reads it is left unworked
-                        break
-                    floor = _list_floor(finder, probe, i)
-                    if floor < NO_SPAN:
-                        read = True
-                        step = min(step, floor)
-                if not (read or readable):
+                if not (step < skip or readable or any(i in inside for inside, _ in fuzzy)):
                     skipped += 1  # only skipping explains it: no unit reads it
-        rest[i] = rest[i + 1] + step
+        least = rest[i + 1] + step
+        # Or a misspelt list value reads the words from here on: it pays for all of them.
+        for _, starts in fuzzy:
+            for end, value_cost in starts.get(i, ()):
+                if value_cost + rest[end] < least:
+                    least = value_cost + rest[end]
+        rest[i] = least
     max_units = template.graph.max_units
     if not has_text:
         # Words only a value of several words can read take at most one unit per two;
@@ -388,17 +385,17 @@ def fuzzy_readings(finder: ListFinder, probe: Probe) -> list[tuple[int, int, int
     return found
 
 
-def _list_floor(finder: ListFinder, probe: Probe, i: int) -> int:
-    """Least share of a value of ``finder`` covering token ``i`` (its cost per token).
-
-    Only for tokens outside the exact cover: what covers them is a fuzzy value.
-    """
-    key = (id(finder), i)
-    found = probe.list_floors.get(key)
+def fuzzy_index(
+    finder: ListFinder, probe: Probe
+) -> tuple[frozenset[int], dict[int, list[tuple[int, int]]]]:
+    """Where values of ``finder`` read fuzzily lie: the positions inside one, and by start
+    position, each one's (end, cost). Worked out once per input."""
+    found = probe.fuzzy_index.get(id(finder))
     if found is None:
-        found = NO_SPAN
+        inside: set[int] = set()
+        starts: dict[int, list[tuple[int, int]]] = {}
         for start, end, cost in fuzzy_readings(finder, probe):
-            if start <= i < end:
-                found = min(found, cost // (end - start))
-        probe.list_floors[key] = found
+            inside.update(range(start, end))
+            starts.setdefault(start, []).append((end, cost))
+        found = probe.fuzzy_index[id(finder)] = (frozenset(inside), starts)
     return found

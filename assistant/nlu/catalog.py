@@ -290,7 +290,7 @@ class Catalog:
             near=near,
             near_any=(near_any := frozenset(word for words in near for word in words)),
             heard=near_any.union(variants),
-            list_floors={},
+            fuzzy_index={},
             spoken={},
         )
 
