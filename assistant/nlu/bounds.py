@@ -70,9 +70,11 @@ class Probe:
     """Input tokens with their singular forms and digits spelt out."""
     near: tuple[dict[str, int], ...]
     """Template words each input token may be a misspelling of, with what reading it costs."""
-    near_any: frozenset[str]
+    misheard: dict[str, list[tuple[int, int]]]
+    """``near`` turned round: for each template word, the positions that may be a
+    misspelling of it, with what reading them as it costs."""
     heard: frozenset[str]
-    """``variants`` and ``near_any``: the words a required word group may be heard as."""
+    """``variants`` and the words of ``misheard``: what a required word group may be heard as."""
     fuzzy_at: tuple[bool, ...]
     """Whether a fuzzily read list value may start at a position (an unknown word is near)."""
     queries: tuple[list[tuple[int, str]], ...]
@@ -226,14 +228,19 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
     covered = inp.covered(lists)
     fuzzy = [fuzzy_index(finder, probe) for finder in lists]
+    fuzzy_inside = fuzzy[0][0] if len(fuzzy) == 1 else frozenset().union(*(f[0] for f in fuzzy))
     literal = shared = skipped = 0
     rest = [0] * (n + 1)
+    alone = [0] * n
+    """What each word costs at least on its own."""
     for i in range(n - 1, -1, -1):
         spelled, is_article = readings[i]
         misread = NO_SPAN
-        for word, word_step in near[i].items():
-            if word_step < misread and word in literals:
-                misread = word_step
+        row = near[i]
+        if row:
+            for word in literals.intersection(row):
+                if row[word] < misread:
+                    misread = row[word]
         readable = (is_article and article) or misread < NO_SPAN
         if readable or not spelled.isdisjoint(forms):
             literal += 1
@@ -253,8 +260,9 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
                         step = HOMOPHONE_COST
                     if step > FUZZY_WORD_COST and near_unit(token) is not None:
                         step = FUZZY_WORD_COST
-                if not (step < skip or readable or any(i in inside for inside, _ in fuzzy)):
+                if not (step < skip or readable or i in fuzzy_inside):
                     skipped += 1  # only skipping explains it: no unit reads it
+        alone[i] = step
         least = rest[i + 1] + step
         # Or a misspelt list value reads the words from here on: it pays for all of them.
         for _, starts in fuzzy:
@@ -264,6 +272,17 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
         rest[i] = least
     max_units = template.graph.max_units
     if not has_text:
+        # A required word heard only misspelt is left out, or an input word is read as
+        # it: that word then pays its misreading instead of what it costs on its own.
+        variants, misheard = probe.variants, probe.misheard
+        for group, least in template.required:
+            if variants.isdisjoint(group) and not probe.heard.isdisjoint(group):
+                for word in group:
+                    for j, misread in misheard.get(word, ()):
+                        if misread - alone[j] < least:
+                            least = misread - alone[j]
+                cost += least
+                left_out += 1  # as a unit of its own: the bound stays an upper one
         # Words only a value of several words can read take at most one unit per two;
         # words only skipping explains take none.
         fill = n - skipped - (shared + 1) // 2

@@ -275,6 +275,10 @@ class Catalog:
     def probe(self, inp: Input, variants: set[str]) -> Probe:
         """What the bounds need to know about an input, worked out once."""
         near = tuple(self.near(token) for token in inp.tokens)
+        misheard: dict[str, list[tuple[int, int]]] = {}
+        for i, words in enumerate(near):
+            for word, cost in words.items():
+                misheard.setdefault(word, []).append((i, cost))
         unknown = [t not in self.fuzzy_gate and not t.isdigit() for t in inp.tokens]
         fuzzy_at = tuple(any(unknown[i : i + MAX_FUZZY_SPAN]) for i in range(inp.n))
         return Probe(
@@ -288,8 +292,8 @@ class Catalog:
             readings=tuple(readings(token) for token in inp.tokens),
             variants=variants,
             near=near,
-            near_any=(near_any := frozenset(word for words in near for word in words)),
-            heard=near_any.union(variants),
+            misheard=misheard,
+            heard=frozenset(misheard).union(variants),
             fuzzy_index={},
             spoken={},
         )
