@@ -1,6 +1,6 @@
 """Intent matcher speed of this checkout against an earlier revision, measured in pairs.
 
-Run: python bench/bench_nlu_compare.py REV [--rounds N]
+Run: python bench/bench_nlu_compare.py REV [--rounds N] [--changed N]
 
 Timings on a shared or throttled machine drift from one minute to the next, so two benchmark
 runs taken apart cannot tell a 10% change. This script loads both matchers into one process
@@ -65,10 +65,28 @@ def _pct(values: list[float], pct: int) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] * 1000.0
 
 
+def _changed(each: dict[str, tuple[list[float], list[float]]], count: int) -> None:
+    """The utterances whose paired timings changed the most, slower ones first."""
+    rows = sorted(
+        (statistics.median(new) / statistics.median(old), statistics.median(old), text)
+        for text, (old, new) in each.items()
+    )
+    print("    changed most (median ms old -> new, ratio):")
+    for ratio, old_ms, text in rows[::-1][:count] + rows[:count][::-1]:
+        print(f"      {old_ms * 1000:.3f} -> {old_ms * ratio * 1000:.3f}  {ratio:.2f}  {text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rev", help="the earlier revision, e.g. HEAD~3 or a commit id")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--changed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also list the N utterances that got slower and faster the most",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         _tree(args.rev, Path(tmp))
@@ -81,6 +99,7 @@ def main() -> None:
             matchers = {"old": old_matcher.build(skills), "new": new_matcher.build(skills)}
             every: dict[str, list[float]] = {"old": [], "new": []}
             parts = []
+            each: dict[str, tuple[list[float], list[float]]] = {}
             for name, texts in groups.items():
                 times: dict[str, list[float]] = {"old": [], "new": []}
                 for text in texts:
@@ -94,6 +113,9 @@ def main() -> None:
                             started = time.perf_counter()
                             matchers[label].match(text)
                             times[label].append(time.perf_counter() - started)
+                        pair = each.setdefault(text.rstrip(), ([], []))
+                        pair[0].append(times["old"][-1])
+                        pair[1].append(times["new"][-1])
                 ratio = statistics.median(
                     new / old for new, old in zip(times["new"], times["old"], strict=True)
                 )
@@ -108,6 +130,8 @@ def main() -> None:
                 f"p95 {_pct(every['old'], 95):.3f} -> {_pct(every['new'], 95):.3f} ms"
             )
             print("\n".join(parts))
+            if args.changed:
+                _changed(each, args.changed)
 
 
 if __name__ == "__main__":
