@@ -35,6 +35,7 @@ __all__ = [
     "fuzzy_index",
     "fuzzy_readings",
     "missing_cost",
+    "missing_costs",
     "quick_bound",
     "readings",
     "upper_bound",
@@ -83,6 +84,8 @@ class Probe:
     """Values read fuzzily, as (start, end, cost), by finder id (see :func:`fuzzy_readings`)."""
     fuzzy_index: dict[int, tuple[frozenset[int], dict[int, list[tuple[int, int]]]]]
     """Fuzzily read values by finder id, indexed by position (see :func:`fuzzy_index`)."""
+    singles: dict[int, frozenset[int]]
+    """Where a value of a finder is one word on its own, by finder id."""
     spoken: dict[int, bool]
     """Whether a value of a finder can be read anywhere, by finder id."""
 
@@ -182,17 +185,26 @@ def missing_cost(template: Template, probe: Probe) -> tuple[int, int]:
     A required word group counts as present when an input word may be a misspelling of
     one of its words; a required slot, when a value of it can be read anywhere.
     """
-    cost = left_out = 0
-    heard = probe.heard
-    for group, least in template.required:
-        if heard.isdisjoint(group):
-            cost += least
-            left_out += 1
-    for finder in template.required_slots:
-        if not _spoken(finder, probe):
-            cost += MISSING_SLOT_COST
-            left_out += 1
-    return cost, left_out
+    return missing_costs((template,), probe)[0]
+
+
+def missing_costs(templates: Sequence[Template], probe: Probe) -> list[tuple[int, int]]:
+    """:func:`missing_cost` of each of ``templates``."""
+    out: list[tuple[int, int]] = []
+    disjoint, spoken = probe.heard.isdisjoint, probe.spoken
+    for template in templates:
+        cost = left_out = 0
+        for group, least in template.required:
+            if disjoint(group):
+                cost += least
+                left_out += 1
+        for finder in template.required_slots:
+            found = spoken.get(id(finder))
+            if not (_spoken(finder, probe) if found is None else found):
+                cost += MISSING_SLOT_COST
+                left_out += 1
+        out.append((cost, left_out))
+    return out
 
 
 def quick_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> float:
@@ -250,7 +262,7 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
             if numeric and token.isdigit():
                 pass
             elif i in covered:
-                if not (readable or probe.fuzzy_at[i] or _alone(lists, inp, i)):
+                if not (readable or probe.fuzzy_at[i] or _alone(lists, probe, i)):
                     shared += 1
             else:
                 skip = insert[i]
@@ -314,8 +326,8 @@ class Ranking:
         """(-bound, order, whether the bound is the full one, template), in input order."""
         n = probe.inp.n
         quick: dict[tuple[int, int, int, int], float] = {}
-        for template in templates:
-            missing = self._missing[template.order] = missing_cost(template, probe)
+        for template, missing in zip(templates, missing_costs(templates, probe), strict=True):
+            self._missing[template.order] = missing
             graph = template.graph
             # Many candidates lack the same: their quick bounds are worked out once.
             key = (*missing, graph.max_units, graph.least_delete)
@@ -368,9 +380,20 @@ class Ranking:
         return ranked[i] if i < len(ranked) else None
 
 
-def _alone(lists: Sequence[ListFinder], inp: Input, i: int) -> bool:
+def _alone(lists: Sequence[ListFinder], probe: Probe, i: int) -> bool:
     """Whether a value of one of ``lists`` is the single word at ``i``."""
-    return any(end == i + 1 for finder in lists for end, _, _, _ in inp.spans(finder, i, False))
+    for finder in lists:
+        singles = probe.singles.get(id(finder))
+        if singles is None:
+            inp = probe.inp
+            singles = probe.singles[id(finder)] = frozenset(
+                start
+                for start in inp.joined_cover(finder)
+                if any(end == start + 1 for end, _, _, _ in inp.spans(finder, start, False))
+            )
+        if i in singles:
+            return True
+    return False
 
 
 def _spoken(finder: Finder, probe: Probe) -> bool:

@@ -295,6 +295,7 @@ class Catalog:
             misheard=misheard,
             heard=frozenset(misheard).union(variants),
             fuzzy_index={},
+            singles={},
             spoken={},
         )
 
