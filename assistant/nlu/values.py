@@ -44,32 +44,34 @@ class ValueIndex:
         spelling or first two letters is in the index; only those places are read, and what
         they cover is handed to ``inp`` (every other list covers nothing).
         """
-        tokens, starts = inp.tokens, self.starts
+        tokens, n, starts, spelt = inp.tokens, inp.n, self.starts, self.spelt
         places: dict[int, set[int]] = {}
-        for start in range(inp.n):
+        for start in range(n):
             joined = ""
-            for token in tokens[start : start + 3]:
-                joined += token
-                hits = [starts.get(joined)]
-                if joined[-1] == "s":
-                    hits.extend(starts.get(form) for form in singulars(joined))
-                for hit in hits:
-                    for key in hit or ():
+            for end in range(start, min(start + 3, n)):
+                joined += tokens[end]
+                hit = starts.get(joined)
+                if hit is not None:
+                    for key in hit:
                         places.setdefault(key, set()).add(start)
+                if joined[-1] == "s":
+                    for form in singulars(joined):
+                        for key in starts.get(form, ()):
+                            places.setdefault(key, set()).add(start)
             if letter_of(tokens[start]) is not None:
                 for _, text in spelt_readings(tokens, start):
-                    for key in self.spelt.get(text, ()):
+                    for key in spelt.get(text, ()):
                         places.setdefault(key, set()).add(start)
         found: set[int] = set()
         covers: dict[int, frozenset[int]] = {}
-        for key, starts in places.items():
+        for key, at in places.items():
             finder = self.finders[key]
             covered: set[int] = set()
-            for start in starts:
+            for start in at:
                 for end, _, _, _ in inp.spans(finder, start, False):
                     covered.update(range(start, end))
-            covers[key] = frozenset(covered)
             if covered:
+                covers[key] = frozenset(covered)
                 found |= self.templates[key]
         inp.set_covers(covers)
         return found
