@@ -41,6 +41,13 @@ class Input:
         self._cover = covers
         self._covered = True
 
+    def covered_by_any(self) -> frozenset[int]:
+        """Positions inside a value of any list, spoken exactly, split or joined.
+
+        Only once :meth:`set_covers` has told what every list covers.
+        """
+        return frozenset().union(*self._cover.values())
+
     def joined_cover(self, finder: ListFinder) -> frozenset[int]:
         """Positions inside a list value spoken exactly, split or joined (cached)."""
         found = self._cover.get(id(finder))

@@ -32,8 +32,10 @@ __all__ = [
     "Ranking",
     "Reach",
     "exact_bounds",
+    "floor_bound",
     "fuzzy_index",
     "fuzzy_readings",
+    "hard_words",
     "missing_cost",
     "missing_costs",
     "quick_bound",
@@ -84,6 +86,12 @@ class Probe:
     """Values read fuzzily, as (start, end, cost), by finder id (see :func:`fuzzy_readings`)."""
     fuzzy_index: dict[int, tuple[frozenset[int], dict[int, list[tuple[int, int]]]]]
     """Fuzzily read values by finder id, indexed by position (see :func:`fuzzy_index`)."""
+    hard: tuple[tuple[int, int], ...]
+    """(position, least cost) of the input words that no template reads without an edit,
+    with what explaining each costs at least whatever the template, unless a misspelt
+    list value reads it (see :func:`hard_words`)."""
+    hard_outside: dict[tuple[ListFinder, ...], int]
+    """What the hard words cost outside the misspelt values of some lists, by those lists."""
     singles: dict[int, frozenset[int]]
     """Where a value of a finder is one word on its own, by finder id."""
     spoken: dict[int, bool]
@@ -161,6 +169,58 @@ def exact_bounds(templates: Sequence[Template], inp: Input) -> dict[int, tuple[f
             continue
         out[template.order] = None
     return out
+
+
+def hard_words(
+    inp: Input,
+    readings: Sequence[tuple[frozenset[str], bool]],
+    near: Sequence[dict[str, int]],
+    free: frozenset[str],
+) -> tuple[tuple[int, int], ...]:
+    """(position, least cost) of each input word that no template reads without an edit.
+
+    ``free`` is every word some template reads without an edit; list values count where
+    the input speaks one. The cost is the least of what :func:`upper_bound` charges a
+    word on its own in any template: skipping it, or reading it as a misspelt template
+    word, a misheard number or a misheard unit of time.
+    """
+    covered = inp.covered_by_any()
+    out: list[tuple[int, int]] = []
+    for i, token in enumerate(inp.tokens):
+        if token.isdigit() or i in covered or not readings[i][0].isdisjoint(free):
+            continue
+        step = min(inp.insert[i], min(near[i].values(), default=NO_SPAN))
+        if token in NUMBER_HOMOPHONES:
+            step = min(step, HOMOPHONE_COST)
+        if step > FUZZY_WORD_COST and near_unit(token) is not None:
+            step = FUZZY_WORD_COST
+        if step > 0:
+            out.append((i, step))
+    return tuple(out)
+
+
+def floor_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> float:
+    """Between :func:`quick_bound` and :func:`upper_bound`: the missing words, and the
+    input words no template reads without an edit (:attr:`Probe.hard`) unless a misspelt
+    value of one of the template's lists may read them. Free text reads any word: for a
+    template with a text slot this is the quick bound."""
+    cost, left_out = missing
+    if not template.has_text:
+        cost += _hard_outside(template.lists, probe)
+    graph = template.graph
+    return _best_confidence(cost, left_out, probe.inp.n, graph.max_units, graph.least_delete)
+
+
+def _hard_outside(lists: tuple[ListFinder, ...], probe: Probe) -> int:
+    """What the hard words cost that no misspelt value of ``lists`` may read (cached)."""
+    found = probe.hard_outside.get(lists)
+    if found is None:
+        found = probe.hard_outside[lists] = sum(
+            step
+            for i, step in probe.hard
+            if not any(i in fuzzy_index(finder, probe)[0] for finder in lists)
+        )
+    return found
 
 
 def walkable(templates: Sequence[Template], variants: set[str]) -> list[Template]:
@@ -286,15 +346,19 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     if not has_text:
         # A required word heard only misspelt is left out, or an input word is read as
         # it: that word then pays its misreading instead of what it costs on its own.
+        # Leaving it out adds a unit; what that unit costs beyond the cheapest unit a
+        # template leaves out is all that is added for it, so the bound stays an upper
+        # one whichever the alignment does.
         variants, misheard = probe.variants, probe.misheard
+        least_delete = template.graph.least_delete
         for group, least in template.required:
             if variants.isdisjoint(group) and not probe.heard.isdisjoint(group):
+                extra = least - least_delete
                 for word in group:
                     for j, misread in misheard.get(word, ()):
-                        if misread - alone[j] < least:
-                            least = misread - alone[j]
-                cost += least
-                left_out += 1  # as a unit of its own: the bound stays an upper one
+                        if misread - alone[j] < extra:
+                            extra = misread - alone[j]
+                cost += extra
         # Words only a value of several words can read take at most one unit per two;
         # words only skipping explains take none.
         fill = n - skipped - (shared + 1) // 2
@@ -308,11 +372,16 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     return Reach(max(spoken, unspoken), literal, [0] * (n + 1), cost)
 
 
+_QUICK, _FLOOR, _FULL = 0, 1, 2
+"""Which bound a ranked candidate waits behind: each is at most the one before."""
+
+
 class Ranking:
     """Candidate templates in order of the most confidence they can reach, then of ``order``.
 
     The full bound of a candidate is worked out only when the candidate could come next:
-    until then it waits behind its :func:`quick_bound`, which is never lower. A search
+    until then it waits behind its :func:`quick_bound`, which is never lower, and then,
+    where some input word no template reads, behind its :func:`floor_bound`. A search
     that stops early, once no candidate left can beat the best match so far, skips the
     full bounds of all the candidates behind.
     """
@@ -322,8 +391,8 @@ class Ranking:
         self._reaches: dict[int, Reach] = {}
         self._ranked: list[tuple[Reach, Template]] = []
         self._missing: dict[int, tuple[int, int]] = {}
-        self._entries: list[tuple[float, int, bool, Template]] = []
-        """(-bound, order, whether the bound is the full one, template), in input order."""
+        self._entries: list[tuple[float, int, int, Template]] = []
+        """(-bound, order, which bound it is, template), in input order."""
         n = probe.inp.n
         quick: dict[tuple[int, int, int, int], float] = {}
         for template, missing in zip(templates, missing_costs(templates, probe), strict=True):
@@ -336,7 +405,7 @@ class Ranking:
                 bound = quick[key] = _best_confidence(
                     missing[0], missing[1], n, graph.max_units, graph.least_delete
                 )
-            self._entries.append((-bound, template.order, False, template))
+            self._entries.append((-bound, template.order, _QUICK, template))
         self._heap = list(self._entries)
         heapq.heapify(self._heap)
 
@@ -353,7 +422,7 @@ class Ranking:
             if self._missing[order][0] <= cost:
                 reach = self._reaches.get(order)
                 kept._entries.append(
-                    entry if reach is None else (-reach.confidence, order, True, entry[3])
+                    entry if reach is None else (-reach.confidence, order, _FULL, entry[3])
                 )
         kept._heap = list(kept._entries)
         heapq.heapify(kept._heap)
@@ -365,18 +434,29 @@ class Ranking:
         Also None when that candidate cannot reach ``least`` confidence: the bounds of
         the candidates that could not either are left unworked.
         """
-        ranked, heap, reaches = self._ranked, self._heap, self._reaches
+        ranked, heap, reaches, probe = self._ranked, self._heap, self._reaches, self._probe
         while len(ranked) <= i and heap:
             if -heap[0][0] < least:
                 return None
-            _, order, full, template = heapq.heappop(heap)
-            if full:
+            quick, order, stage, template = heapq.heappop(heap)
+            if stage == _FULL:
                 ranked.append((reaches[order], template))
                 continue
             reach = reaches.get(order)
             if reach is None:
-                reach = reaches[order] = upper_bound(template, self._probe, self._missing[order])
-            heapq.heappush(heap, (-reach.confidence, order, True, template))
+                if (
+                    stage == _QUICK
+                    and probe.hard
+                    and not template.has_text
+                    and _hard_outside(template.lists, probe)
+                ):
+                    # Words no template reads may rule it out before its full bound.
+                    floor = floor_bound(template, probe, self._missing[order])
+                    if floor < -quick:
+                        heapq.heappush(heap, (-floor, order, _FLOOR, template))
+                        continue
+                reach = reaches[order] = upper_bound(template, probe, self._missing[order])
+            heapq.heappush(heap, (-reach.confidence, order, _FULL, template))
         return ranked[i] if i < len(ranked) else None
 
 

@@ -18,6 +18,7 @@ from .bounds import (
     Ranking,
     Reach,
     exact_bounds,
+    hard_words,
     readings,
     upper_bound,
 )
@@ -156,6 +157,8 @@ class Catalog:
         self.words = frozenset(words)
         """Every word a template or slot value can produce."""
         self.fuzzy_gate = self.words | ARTICLES | FILLERS
+        self._free = frozenset().union(*(template.free for template in self.templates))
+        """Every word some template reads without an edit, list values aside."""
         self._literal_list = sorted(word for word in literals if len(word) >= 3)
         self._near: dict[str, dict[str, int]] = {}
 
@@ -281,6 +284,7 @@ class Catalog:
                 misheard.setdefault(word, []).append((i, cost))
         unknown = [t not in self.fuzzy_gate and not t.isdigit() for t in inp.tokens]
         fuzzy_at = tuple(any(unknown[i : i + MAX_FUZZY_SPAN]) for i in range(inp.n))
+        forms = tuple(readings(token) for token in inp.tokens)
         return Probe(
             fuzzy_at=fuzzy_at,
             queries=tuple(
@@ -289,12 +293,14 @@ class Catalog:
             ),
             fuzzy={},
             inp=inp,
-            readings=tuple(readings(token) for token in inp.tokens),
+            readings=forms,
+            hard=hard_words(inp, forms, near, self._free),
             variants=variants,
             near=near,
             misheard=misheard,
             heard=frozenset(misheard).union(variants),
             fuzzy_index={},
+            hard_outside={},
             singles={},
             spoken={},
         )
