@@ -90,6 +90,11 @@ class Probe:
     """(position, least cost) of the input words that no template reads without an edit,
     with what explaining each costs at least whatever the template, unless a misspelt
     list value reads it (see :func:`hard_words`)."""
+    list_views: dict[
+        tuple[ListFinder, ...],
+        tuple[frozenset[int], frozenset[int], dict[int, list[tuple[int, int]]]],
+    ]
+    """What a set of lists reads in the input, by those lists (see :func:`_list_view`)."""
     hard_outside: dict[tuple[ListFinder, ...], int]
     """What the hard words cost outside the misspelt values of some lists, by those lists."""
     singles: dict[int, frozenset[int]]
@@ -297,23 +302,23 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     literals, forms, free = template.literals, template.literal_forms, template.free
     article, has_text, numeric = template.has_article, template.has_text, template.numeric
     lists = template.lists
-    tokens, insert, readings, near = inp.tokens, inp.insert, probe.readings, probe.near
-    covered = inp.covered(lists)
-    fuzzy = [fuzzy_index(finder, probe) for finder in lists]
-    fuzzy_inside = fuzzy[0][0] if len(fuzzy) == 1 else frozenset().union(*(f[0] for f in fuzzy))
+    tokens, insert, readings = inp.tokens, inp.insert, probe.readings
+    covered, fuzzy_inside, segments = _list_view(lists, probe)
+    misheard = probe.misheard
+    misreads = [NO_SPAN] * n
+    """What reading each word as a misspelt literal word costs at least."""
+    for word in literals.intersection(misheard):
+        for j, misread in misheard[word]:
+            if misread < misreads[j]:
+                misreads[j] = misread
     literal = shared = skipped = 0
     rest = [0] * (n + 1)
     alone = [0] * n
     """What each word costs at least on its own."""
     for i in range(n - 1, -1, -1):
         spelled, is_article = readings[i]
-        misread = NO_SPAN
-        row = near[i]
-        if row:
-            for word in literals.intersection(row):
-                if row[word] < misread:
-                    misread = row[word]
-        readable = (is_article and article) or misread < NO_SPAN
+        misread = misreads[i]
+        readable = misread < NO_SPAN or (is_article and article)
         if readable or not spelled.isdisjoint(forms):
             literal += 1
         step = 0
@@ -337,10 +342,9 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
         alone[i] = step
         least = rest[i + 1] + step
         # Or a misspelt list value reads the words from here on: it pays for all of them.
-        for _, starts in fuzzy:
-            for end, value_cost in starts.get(i, ()):
-                if value_cost + rest[end] < least:
-                    least = value_cost + rest[end]
+        for end, value_cost in segments.get(i, ()):
+            if value_cost + rest[end] < least:
+                least = value_cost + rest[end]
         rest[i] = least
     max_units = template.graph.max_units
     if not has_text:
@@ -349,7 +353,7 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
         # Leaving it out adds a unit; what that unit costs beyond the cheapest unit a
         # template leaves out is all that is added for it, so the bound stays an upper
         # one whichever the alignment does.
-        variants, misheard = probe.variants, probe.misheard
+        variants = probe.variants
         least_delete = template.graph.least_delete
         for group, least in template.required:
             if variants.isdisjoint(group) and not probe.heard.isdisjoint(group):
@@ -458,6 +462,24 @@ class Ranking:
                 reach = reaches[order] = upper_bound(template, probe, self._missing[order])
             heapq.heappush(heap, (-reach.confidence, order, _FULL, template))
         return ranked[i] if i < len(ranked) else None
+
+
+def _list_view(
+    lists: tuple[ListFinder, ...], probe: Probe
+) -> tuple[frozenset[int], frozenset[int], dict[int, list[tuple[int, int]]]]:
+    """What ``lists`` read in the input: the positions inside a value spoken exactly, split
+    or joined; those inside a misspelt value; and the misspelt values by start position,
+    as (end, cost). Worked out once per input for each set of lists."""
+    found = probe.list_views.get(lists)
+    if found is None:
+        indexes = [fuzzy_index(finder, probe) for finder in lists]
+        segments: dict[int, list[tuple[int, int]]] = {}
+        for _, starts in indexes:
+            for start, ends in starts.items():
+                segments.setdefault(start, []).extend(ends)
+        inside = frozenset().union(*(inside for inside, _ in indexes))
+        found = probe.list_views[lists] = (probe.inp.covered(lists), inside, segments)
+    return found
 
 
 def _alone(lists: Sequence[ListFinder], probe: Probe, i: int) -> bool:

@@ -301,6 +301,7 @@ class Catalog:
             heard=frozenset(misheard).union(variants),
             fuzzy_index={},
             hard_outside={},
+            list_views={},
             singles={},
             spoken={},
         )
