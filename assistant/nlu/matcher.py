@@ -128,13 +128,17 @@ class Matcher:
         bounds = catalog.exact_bounds(exact, inp)
         reachable = [(top, c) for c in exact if (top := bounds[c.order]) is not None]
         reachable.sort(key=lambda item: (-item[0][0], -item[0][1], item[1].order))
+        walked: dict[int, Alignment] = {}
         for top, template in reachable:
             if best is not None:
                 if top < best[0][:2]:
                     break  # neither more confidence nor more literal words: nor will the rest
                 if top == best[0][:2] and best[0][2] == 0 and template.order > -best[0][3]:
                     continue  # at most a tie, which the earlier template wins
-            best = self._keep(template, self._align(template, inp, None), inp, floor, best)
+            alignment = self._align(template, inp, None)
+            if alignment is not None:
+                walked[template.order] = alignment
+            best = self._keep(template, alignment, inp, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
             return best
         probe = catalog.probe(inp, variants)
@@ -168,6 +172,11 @@ class Matcher:
                         budget = stage  # look for a cheap match first
                 if budget <= tried.get(template.order, -1):
                     continue  # aligned already: found its cheapest reading, or none this cheap
+                exact = walked.get(template.order)
+                if exact is not None and not template.has_text and reach.cost >= exact.cost:
+                    # Nothing cheaper than its exact walk: an alignment as cheap could only
+                    # read more words fuzzily, and the exact reading is the one to keep.
+                    continue
                 alignment = None
                 if tried.get(template.order, -1) < reach.cost + _SLACK < budget:
                     # The cost is mostly near its bound: look that far first, in a far
