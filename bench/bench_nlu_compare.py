@@ -53,11 +53,7 @@ def _groups(kind: str, bench: Any) -> tuple[list[Any], dict[str, list[str]]]:
         }
         return bench.realistic_skills(), groups
     skills, sentences = bench.synthetic_skills()
-    rng = random.Random(1)
-    exact = rng.sample(sentences, 300)
-    noisy = bench._noisy(rng.sample(sentences, 300), rng)
-    ood = [" ".join(bench._word(rng) for _ in range(rng.randint(2, 6))) for _ in range(100)]
-    return skills, {"exact": exact, "noisy": noisy, "ood": ood + list(bench._REALISTIC_OOD)}
+    return skills, bench.synthetic_groups(sentences, random.Random(1))
 
 
 def _pct(values: list[float], pct: int) -> float:
