@@ -8,7 +8,7 @@ import pytest
 
 from assistant.nlu import Matcher, normalize
 from assistant.nlu.align import Input, align, confidence
-from assistant.nlu.bounds import floor_bound, fuzzy_readings, missing_cost, quick_bound
+from assistant.nlu.bounds import floor_bound, fuzzy_readings, missing_cost
 from assistant.nlu.costs import ARTICLE_COST, DELETE_COST, MISSING_SLOT_COST
 from assistant.nlu.graph import NEVER_DELETED, compile_graph
 from assistant.nlu.spelling import letter_of, near_unit, number_readings
@@ -213,12 +213,8 @@ def test_ranking_orders_candidates_as_their_full_bounds_do() -> None:
         probe = catalog.probe(inp, variants)
         reaches = {t.order: catalog.upper_bound(t, probe) for t in candidates}
         for template in candidates:
-            missing = missing_cost(template, probe)
-            quick, floor = (
-                quick_bound(template, probe, missing),
-                floor_bound(template, probe, missing),
-            )
-            assert quick >= floor >= reaches[template.order].confidence, (text, template.intent)
+            floor = floor_bound(template, probe, missing_cost(template, probe))
+            assert floor >= reaches[template.order].confidence, (text, template.intent)
         ranking = catalog.ranking(candidates, probe)
         ranked = []
         while (item := ranking.get(len(ranked))) is not None:

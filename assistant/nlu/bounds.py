@@ -38,7 +38,6 @@ __all__ = [
     "hard_words",
     "missing_cost",
     "missing_costs",
-    "quick_bound",
     "readings",
     "upper_bound",
     "walkable",
@@ -205,15 +204,26 @@ def hard_words(
 
 
 def floor_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> float:
-    """Between :func:`quick_bound` and :func:`upper_bound`: the missing words, and the
-    input words no template reads without an edit (:attr:`Probe.hard`) unless a misspelt
-    value of one of the template's lists may read them. Free text reads any word: for a
-    template with a text slot this is the quick bound."""
-    cost, left_out = missing
-    if not template.has_text:
-        cost += _hard_outside(template.lists, probe)
+    """A looser, cheaper bound than :func:`upper_bound`: what the missing words allow,
+    and the input words no template reads without an edit (:attr:`Probe.hard`) unless a
+    misspelt value of one of the template's lists may read them. ``missing`` is
+    :func:`missing_cost`."""
     graph = template.graph
-    return _best_confidence(cost, left_out, probe.inp.n, graph.max_units, graph.least_delete)
+    return _best_confidence(
+        _floor_cost(template, probe, missing),
+        missing[1],
+        probe.inp.n,
+        graph.max_units,
+        graph.least_delete,
+    )
+
+
+def _floor_cost(template: Template, probe: Probe, missing: tuple[int, int]) -> int:
+    """The cost :func:`floor_bound` counts. Free text reads any word: for a template with
+    a text slot, only the missing words count."""
+    if not probe.hard or template.has_text:
+        return missing[0]
+    return missing[0] + _hard_outside(template.lists, probe)
 
 
 def _hard_outside(lists: tuple[ListFinder, ...], probe: Probe) -> int:
@@ -270,14 +280,6 @@ def missing_costs(templates: Sequence[Template], probe: Probe) -> list[tuple[int
                 left_out += 1
         out.append((cost, left_out))
     return out
-
-
-def quick_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> float:
-    """A looser, cheaper bound than :func:`upper_bound`: what the missing words allow."""
-    graph = template.graph
-    return _best_confidence(
-        missing[0], missing[1], probe.inp.n, graph.max_units, graph.least_delete
-    )
 
 
 def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | None = None) -> Reach:
@@ -376,16 +378,11 @@ def upper_bound(template: Template, probe: Probe, missing: tuple[int, int] | Non
     return Reach(max(spoken, unspoken), literal, [0] * (n + 1), cost)
 
 
-_QUICK, _FLOOR, _FULL = 0, 1, 2
-"""Which bound a ranked candidate waits behind: each is at most the one before."""
-
-
 class Ranking:
     """Candidate templates in order of the most confidence they can reach, then of ``order``.
 
     The full bound of a candidate is worked out only when the candidate could come next:
-    until then it waits behind its :func:`quick_bound`, which is never lower, and then,
-    where some input word no template reads, behind its :func:`floor_bound`. A search
+    until then it waits behind its :func:`floor_bound`, which is never lower. A search
     that stops early, once no candidate left can beat the best match so far, skips the
     full bounds of all the candidates behind.
     """
@@ -395,21 +392,22 @@ class Ranking:
         self._reaches: dict[int, Reach] = {}
         self._ranked: list[tuple[Reach, Template]] = []
         self._missing: dict[int, tuple[int, int]] = {}
-        self._entries: list[tuple[float, int, int, Template]] = []
-        """(-bound, order, which bound it is, template), in input order."""
+        self._entries: list[tuple[float, int, bool, Template]] = []
+        """(-bound, order, whether the bound is the full one, template), in input order."""
         n = probe.inp.n
-        quick: dict[tuple[int, int, int, int], float] = {}
+        known: dict[tuple[int, int, int, int], float] = {}
         for template, missing in zip(templates, missing_costs(templates, probe), strict=True):
             self._missing[template.order] = missing
             graph = template.graph
-            # Many candidates lack the same: their quick bounds are worked out once.
-            key = (*missing, graph.max_units, graph.least_delete)
-            bound = quick.get(key)
+            cost = _floor_cost(template, probe, missing)
+            # Many candidates lack the same: their floor bounds are worked out once.
+            key = (cost, missing[1], graph.max_units, graph.least_delete)
+            bound = known.get(key)
             if bound is None:
-                bound = quick[key] = _best_confidence(
-                    missing[0], missing[1], n, graph.max_units, graph.least_delete
+                bound = known[key] = _best_confidence(
+                    cost, missing[1], n, graph.max_units, graph.least_delete
                 )
-            self._entries.append((-bound, template.order, _QUICK, template))
+            self._entries.append((-bound, template.order, False, template))
         self._heap = list(self._entries)
         heapq.heapify(self._heap)
 
@@ -426,7 +424,7 @@ class Ranking:
             if self._missing[order][0] <= cost:
                 reach = self._reaches.get(order)
                 kept._entries.append(
-                    entry if reach is None else (-reach.confidence, order, _FULL, entry[3])
+                    entry if reach is None else (-reach.confidence, order, True, entry[3])
                 )
         kept._heap = list(kept._entries)
         heapq.heapify(kept._heap)
@@ -442,25 +440,14 @@ class Ranking:
         while len(ranked) <= i and heap:
             if -heap[0][0] < least:
                 return None
-            quick, order, stage, template = heapq.heappop(heap)
-            if stage == _FULL:
+            _, order, full, template = heapq.heappop(heap)
+            if full:
                 ranked.append((reaches[order], template))
                 continue
             reach = reaches.get(order)
             if reach is None:
-                if (
-                    stage == _QUICK
-                    and probe.hard
-                    and not template.has_text
-                    and _hard_outside(template.lists, probe)
-                ):
-                    # Words no template reads may rule it out before its full bound.
-                    floor = floor_bound(template, probe, self._missing[order])
-                    if floor < -quick:
-                        heapq.heappush(heap, (-floor, order, _FLOOR, template))
-                        continue
                 reach = reaches[order] = upper_bound(template, probe, self._missing[order])
-            heapq.heappush(heap, (-reach.confidence, order, _FULL, template))
+            heapq.heappush(heap, (-reach.confidence, order, True, template))
         return ranked[i] if i < len(ranked) else None
 
 

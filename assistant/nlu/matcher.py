@@ -172,8 +172,8 @@ class Matcher:
                         budget = stage  # look for a cheap match first
                 if budget <= tried.get(template.order, -1):
                     continue  # aligned already: found its cheapest reading, or none this cheap
-                exact = walked.get(template.order)
-                if exact is not None and not template.has_text and reach.cost >= exact.cost:
+                walk = walked.get(template.order)
+                if walk is not None and not template.has_text and reach.cost >= walk.cost:
                     # Nothing cheaper than its exact walk: an alignment as cheap could only
                     # read more words fuzzily, and the exact reading is the one to keep.
                     continue
