@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIGIT_WORDS",
+    "FLOOR_FROM",
     "MAX_FUZZY_SPAN",
     "NO_SPAN",
     "Probe",
@@ -46,6 +47,12 @@ __all__ = [
 DIGIT_WORDS = {
     str(value): word for word in NUMBER_WORDS if (value := parse_number([word])) is not None
 }
+FLOOR_FROM = 32
+"""Candidates from which the ranking starts them at their floor bound. That bound looks up
+the misspelt values of every candidate's lists: it pays off where many candidates would
+each need a full bound (an out-of-domain sentence that starts with a verb many skills
+share), not for the few that a command's own words find."""
+
 MAX_FUZZY_SPAN = 3
 """Most tokens a fuzzily read list value spans."""
 
@@ -61,7 +68,7 @@ class Reach(NamedTuple):
     cost: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Probe:
     """One input as the candidate bounds see it."""
 
@@ -85,10 +92,8 @@ class Probe:
     """Values read fuzzily, as (start, end, cost), by finder id (see :func:`fuzzy_readings`)."""
     fuzzy_index: dict[int, tuple[frozenset[int], dict[int, list[tuple[int, int]]]]]
     """Fuzzily read values by finder id, indexed by position (see :func:`fuzzy_index`)."""
-    hard: tuple[tuple[int, int], ...]
-    """(position, least cost) of the input words that no template reads without an edit,
-    with what explaining each costs at least whatever the template, unless a misspelt
-    list value reads it (see :func:`hard_words`)."""
+    free: frozenset[str]
+    """Every word some template reads without an edit, list values aside."""
     list_views: dict[
         tuple[ListFinder, ...],
         tuple[frozenset[int], frozenset[int], dict[int, list[tuple[int, int]]]],
@@ -100,6 +105,8 @@ class Probe:
     """Where a value of a finder is one word on its own, by finder id."""
     spoken: dict[int, bool]
     """Whether a value of a finder can be read anywhere, by finder id."""
+    hard: tuple[tuple[int, int], ...] | None = None
+    """:func:`hard_words`, once worked out."""
 
 
 def _best_confidence(
@@ -175,19 +182,18 @@ def exact_bounds(templates: Sequence[Template], inp: Input) -> dict[int, tuple[f
     return out
 
 
-def hard_words(
-    inp: Input,
-    readings: Sequence[tuple[frozenset[str], bool]],
-    near: Sequence[dict[str, int]],
-    free: frozenset[str],
-) -> tuple[tuple[int, int], ...]:
+def hard_words(probe: Probe) -> tuple[tuple[int, int], ...]:
     """(position, least cost) of each input word that no template reads without an edit.
 
-    ``free`` is every word some template reads without an edit; list values count where
-    the input speaks one. The cost is the least of what :func:`upper_bound` charges a
-    word on its own in any template: skipping it, or reading it as a misspelt template
-    word, a misheard number or a misheard unit of time.
+    List values count where the input speaks one. The cost is the least of what
+    :func:`upper_bound` charges a word on its own in any template: skipping it, or reading
+    it as a misspelt template word, a misheard number or a misheard unit of time. A
+    misspelt list value may read such a word too: that is left to the caller. Worked out
+    once per input.
     """
+    if probe.hard is not None:
+        return probe.hard
+    inp, readings, near, free = probe.inp, probe.readings, probe.near, probe.free
     covered = inp.covered_by_any()
     out: list[tuple[int, int]] = []
     for i, token in enumerate(inp.tokens):
@@ -200,12 +206,13 @@ def hard_words(
             step = FUZZY_WORD_COST
         if step > 0:
             out.append((i, step))
-    return tuple(out)
+    probe.hard = tuple(out)
+    return probe.hard
 
 
 def floor_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> float:
     """A looser, cheaper bound than :func:`upper_bound`: what the missing words allow,
-    and the input words no template reads without an edit (:attr:`Probe.hard`) unless a
+    and the input words no template reads without an edit (:func:`hard_words`) unless a
     misspelt value of one of the template's lists may read them. ``missing`` is
     :func:`missing_cost`."""
     graph = template.graph
@@ -221,7 +228,7 @@ def floor_bound(template: Template, probe: Probe, missing: tuple[int, int]) -> f
 def _floor_cost(template: Template, probe: Probe, missing: tuple[int, int]) -> int:
     """The cost :func:`floor_bound` counts. Free text reads any word: for a template with
     a text slot, only the missing words count."""
-    if not probe.hard or template.has_text:
+    if template.has_text or not hard_words(probe):
         return missing[0]
     return missing[0] + _hard_outside(template.lists, probe)
 
@@ -232,7 +239,7 @@ def _hard_outside(lists: tuple[ListFinder, ...], probe: Probe) -> int:
     if found is None:
         found = probe.hard_outside[lists] = sum(
             step
-            for i, step in probe.hard
+            for i, step in hard_words(probe)
             if not any(i in fuzzy_index(finder, probe)[0] for finder in lists)
         )
     return found
@@ -382,7 +389,8 @@ class Ranking:
     """Candidate templates in order of the most confidence they can reach, then of ``order``.
 
     The full bound of a candidate is worked out only when the candidate could come next:
-    until then it waits behind its :func:`floor_bound`, which is never lower. A search
+    until then it waits behind a bound that is never lower: what its missing words allow,
+    or with ``FLOOR_FROM`` candidates or more, its :func:`floor_bound`. A search
     that stops early, once no candidate left can beat the best match so far, skips the
     full bounds of all the candidates behind.
     """
@@ -395,11 +403,12 @@ class Ranking:
         self._entries: list[tuple[float, int, bool, Template]] = []
         """(-bound, order, whether the bound is the full one, template), in input order."""
         n = probe.inp.n
+        floors = len(templates) >= FLOOR_FROM
         known: dict[tuple[int, int, int, int], float] = {}
         for template, missing in zip(templates, missing_costs(templates, probe), strict=True):
             self._missing[template.order] = missing
             graph = template.graph
-            cost = _floor_cost(template, probe, missing)
+            cost = _floor_cost(template, probe, missing) if floors else missing[0]
             # Many candidates lack the same: their floor bounds are worked out once.
             key = (cost, missing[1], graph.max_units, graph.least_delete)
             bound = known.get(key)

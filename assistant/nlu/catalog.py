@@ -18,7 +18,6 @@ from .bounds import (
     Ranking,
     Reach,
     exact_bounds,
-    hard_words,
     readings,
     upper_bound,
 )
@@ -294,7 +293,7 @@ class Catalog:
             fuzzy={},
             inp=inp,
             readings=forms,
-            hard=hard_words(inp, forms, near, self._free),
+            free=self._free,
             variants=variants,
             near=near,
             misheard=misheard,
