@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from assistant.nlu import Matcher, normalize
+from assistant.nlu import Matcher, bounds, normalize
 from assistant.nlu.align import Input, align, confidence
 from assistant.nlu.bounds import floor_bound, fuzzy_readings, missing_cost
 from assistant.nlu.costs import ARTICLE_COST, DELETE_COST, MISSING_SLOT_COST
@@ -204,7 +204,12 @@ def test_bounds_never_underestimate_an_alignment() -> None:
     assert checked > 200
 
 
-def test_ranking_orders_candidates_as_their_full_bounds_do() -> None:
+@pytest.mark.parametrize("floors", [False, True], ids=["missing words", "floor bounds"])
+def test_ranking_orders_candidates_as_their_full_bounds_do(
+    floors: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if floors:  # a large skill set starts its candidates at their floor bounds: so do these
+        monkeypatch.setattr(bounds, "FLOOR_FROM", 0)
     catalog = Matcher.build(_skills())._catalog
     for text in _inputs():
         inp = Input(normalize(text), catalog.fuzzy_gate)
