@@ -127,35 +127,39 @@ class ListFinder:
 
     def _spoken(self, tokens: Sequence[str], start: int, best: _Best) -> None:
         """Values spoken word by word (plurals allowed), split or joined."""
-        prefixes = self.prefixes
+        prefixes, joins = self.prefixes, self.joined
         frontier: list[tuple[str, int]] = [("", 0)]
-        end = start
-        while frontier and end < len(tokens):
+        end, n = start, len(tokens)
+        while frontier and end < n:
             token = tokens[end]
             end += 1
+            plural = token[-1] == "s"
             advanced: list[tuple[str, int]] = []
             for prefix, cost in frontier:
                 head = prefix + " " if prefix else ""
-                if head + token in prefixes:
-                    advanced.append((head + token, cost))
-                for singular in singulars(token):
-                    if head + singular in prefixes:
-                        advanced.append((head + singular, cost + PLURAL_COST))
+                form = head + token
+                if form in prefixes:
+                    advanced.append((form, cost))
+                if plural:
+                    for singular in singulars(token):
+                        if head + singular in prefixes:
+                            advanced.append((head + singular, cost + PLURAL_COST))
             for prefix, cost in advanced:
                 value = prefixes[prefix]
                 if value is not None:
                     _offer(best, end, value, cost)
             frontier = advanced
         joined = ""
-        for size in range(1, min(_MAX_JOIN, len(tokens) - start) + 1):
-            joined += tokens[start + size - 1]
-            value = self.joined.get(joined)
+        for end in range(start, min(start + _MAX_JOIN, n)):
+            joined += tokens[end]
+            value = joins.get(joined)
             if value is not None:
-                _offer(best, start + size, value, JOIN_COST)
-            for singular in singulars(joined):
-                value = self.joined.get(singular)
-                if value is not None:
-                    _offer(best, start + size, value, JOIN_COST + PLURAL_COST)
+                _offer(best, end + 1, value, JOIN_COST)
+            if joined[-1] == "s":
+                for singular in singulars(joined):
+                    value = joins.get(singular)
+                    if value is not None:
+                        _offer(best, end + 1, value, JOIN_COST + PLURAL_COST)
 
     def cover(self, tokens: Sequence[str]) -> set[int]:
         """Positions inside a value spoken exactly, split or joined (no fuzzy reading)."""
