@@ -223,6 +223,33 @@ def test_exact_match(matcher: Matcher) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "ambiguous"),
+    [
+        ("order a latte and a cappuccino", {"drink": ["latte", "cappuccino"]}),
+        ("order a mocha or a latte", {"drink": ["mocha", "latte"]}),  # in the order spoken
+        ("order a latte from starbucks", {}),
+        ("order two lattes and another latte", {}),  # one value, said twice
+    ],
+)
+def test_further_values_of_a_list_slot_are_reported(
+    matcher: Matcher, text: str, ambiguous: dict[str, list[str]]
+) -> None:
+    match = matcher.best(text)
+    assert match is not None and match.intent == "coffee.order"
+    assert match.ambiguous == ambiguous
+    if ambiguous:  # the slot holds one of the values heard
+        assert match.slots["drink"] in ambiguous["drink"]
+
+
+def test_a_value_of_another_slot_is_not_a_further_value(matcher: Matcher) -> None:
+    # "starbucks" is a shop and a coupon merchant; here it reads as the shop only.
+    match = matcher.match("order a latte from starbucks")
+    assert match is not None and match.ambiguous == {}
+    redeem = matcher.best("use my kfc coupon from starbucks")
+    assert redeem is not None and redeem.ambiguous == {"merchant": ["kfc", "starbucks"]}
+
+
 def test_match_is_frozen(matcher: Matcher) -> None:
     match = matcher.match("help")
     assert match is not None

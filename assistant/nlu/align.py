@@ -84,6 +84,8 @@ class Alignment:
     units: int
     text_slots: int
     slots: dict[str, str | int]
+    spans: dict[str, tuple[int, int]]
+    """Where each slot's value lies in the input, as (start, end) token positions."""
 
 
 def confidence(alignment: Alignment, n_tokens: int) -> float:
@@ -208,13 +210,15 @@ def align(
     if found is None:
         return None
     cell = found
+    slots, spans = _collect_slots(table, cell, n)
     return Alignment(
         cost=cell[1],
         literal=cell[2],
         text_tokens=cell[3],
         units=cell[4],
         text_slots=cell[5],
-        slots=_collect_slots(table, cell),
+        slots=slots,
+        spans=spans,
     )
 
 
@@ -233,15 +237,21 @@ _K = 1_000_000
 """Sort key: lower cost first, then more literal words, then fewer text tokens."""
 
 
-def _collect_slots(table: list[dict[int, _Cell] | None], cell: _Cell) -> dict[str, str | int]:
-    """Slot values along the back pointers; a slot bound twice keeps its last value."""
+def _collect_slots(
+    table: list[dict[int, _Cell] | None], cell: _Cell, end: int
+) -> tuple[dict[str, str | int], dict[str, tuple[int, int]]]:
+    """Slot values along the back pointers, and where each lies; a slot bound twice keeps
+    its last value. ``cell`` is the last cell, at input position ``end``."""
     slots: dict[str, str | int] = {}
+    spans: dict[str, tuple[int, int]] = {}
     back = cell[6]
     while back is not None:
         i, s, binding = back
         if binding is not None and binding[0] not in slots:
             slots[binding[0]] = binding[1]
+            spans[binding[0]] = (i, end)
         column = table[s]
         previous = column.get(i) if column is not None else None
         back = previous[6] if previous is not None else None
-    return dict(reversed(list(slots.items())))
+        end = i
+    return dict(reversed(list(slots.items()))), spans

@@ -13,7 +13,7 @@ from .bounds import walkable
 from .catalog import Catalog, Template
 from .normalize import ARTICLES, FILLERS, normalize
 from .phrases import sample_phrases
-from .slots import TEXT
+from .slots import TEXT, ListFinder
 
 __all__ = ["MAX_TOKENS", "Match", "Matcher"]
 
@@ -48,6 +48,12 @@ class Match(BaseModel):
         "words. A slot that was not spoken is absent.",
     )
     confidence: float = Field(description="0..1; 1.0 for an exact match.", ge=0.0, le=1.0)
+    ambiguous: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="List slots the sentence gives more than one value ('a latte and a "
+        "cappuccino'): every value heard, in the order spoken. The slot holds one of them; "
+        "the dialog asks which is meant.",
+    )
 
 
 _Best = tuple[tuple[float, int, int, int], Template, Alignment, float]
@@ -92,9 +98,10 @@ class Matcher:
         return tokens if tokens and len(tokens) <= MAX_TOKENS else None
 
     def _search(self, text: str, intents: Collection[str] | None, floor: float) -> Match | None:
-        found = self._search_all(text, intents, floor)
-        if found is None:
+        searched = self._search_all(text, intents, floor)
+        if searched is None:
             return None
+        found, inp = searched
         _, template, alignment, _ = found
         if template.generic:
             for name, value in alignment.slots.items():
@@ -105,9 +112,11 @@ class Matcher:
                     inner = self._search(value, intents, max(floor, _DEFER))
                     if inner is not None and inner.intent != template.intent:
                         return inner
-        return self._result(found)
+        return self._result(found, inp)
 
-    def _search_all(self, text: str, intents: Collection[str] | None, floor: float) -> _Best | None:
+    def _search_all(
+        self, text: str, intents: Collection[str] | None, floor: float
+    ) -> tuple[_Best, Input] | None:
         """Exact walks first, then tolerant alignments in two stages.
 
         Tolerant candidates go in order of the most confidence they can reach: first with a
@@ -140,7 +149,7 @@ class Matcher:
                 walked[template.order] = alignment
             best = self._keep(template, alignment, inp, floor, best)
         if best is not None and best[0][0] >= _NEAR_EXACT:
-            return best
+            return best, inp
         probe = catalog.probe(inp, variants)
         ranking = catalog.ranking(candidates, probe)
         tried: dict[int, int] = {}
@@ -186,16 +195,17 @@ class Matcher:
                     alignment = self._align(template, inp, budget, reach.rest)
                 tried[template.order] = budget if alignment is None else _FOUND
                 best = self._keep(template, alignment, inp, floor, best)
-        return best
+        return None if best is None else (best, inp)
 
     @staticmethod
-    def _result(best: _Best) -> Match:
+    def _result(best: _Best, inp: Input) -> Match:
         _, template, alignment, score = best
         return Match(
             intent=template.intent,
             skill=template.skill,
             slots=alignment.slots,
             confidence=round(score, 4),
+            ambiguous=_ambiguous(template, alignment, inp),
         )
 
     @staticmethod
@@ -266,6 +276,42 @@ class Matcher:
             trees = [(t.tree, t.finders) for t in self._catalog.templates if t.intent == name]
             out.extend(sample_phrases(name, examples, trees))
         return list(dict.fromkeys(out))
+
+
+def _ambiguous(template: Template, alignment: Alignment, inp: Input) -> dict[str, list[str]]:
+    """The list slots of ``alignment`` for which the input speaks another value exactly,
+    outside every value the alignment read, with all their values in the order spoken."""
+    out: dict[str, list[str]] = {}
+    taken: set[int] | None = None
+    for name, value in alignment.slots.items():
+        finder = template.finders.get(name)
+        if not isinstance(finder, ListFinder) or not isinstance(value, str):
+            continue
+        start, end = alignment.spans[name]
+        cover = inp.joined_cover(finder)
+        if all(start <= i < end for i in cover):
+            continue  # the common case: the list covers no word but the value read
+        if taken is None:
+            taken = {i for start, end in alignment.spans.values() for i in range(start, end)}
+        elsewhere = cover - taken
+        if not elsewhere:
+            continue
+        heard = {start: value}
+        after = 0  # past the last value found
+        for i in sorted(elsewhere):
+            if i < after:
+                continue
+            ends = [
+                (end, other)
+                for end, other, _, _ in inp.spans(finder, i, False)
+                if isinstance(other, str) and taken.isdisjoint(range(i, end))
+            ]
+            if ends:
+                after, heard[i] = max(ends)
+        values = list(dict.fromkeys(heard[i] for i in sorted(heard)))
+        if len(values) > 1:
+            out[name] = values
+    return out
 
 
 def _owned(tokens: Sequence[str], words: Sequence[str]) -> bool:
