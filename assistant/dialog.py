@@ -36,6 +36,10 @@ class PendingSlot:
     slot: str
     question: str
     text: str
+    unsure: dict[str, list[str]] = field(default_factory=dict)
+    """The slots the request gave several values, with those values (see
+    :attr:`.nlu.Match.ambiguous`): ``slot`` first, if it is one of them, then the ones to
+    ask about after it."""
 
 
 @dataclass

@@ -62,6 +62,23 @@ def _fill_or_call(
     if loaded is None:  # the matcher and the skills disagree: only after a plugin failed
         return _not_understood(text, session, nlu_ms)
     spec = loaded.skill.intent(match.intent)
+    # Required slots first, then in the order the intent declares them.
+    unsure = {
+        name: match.ambiguous[name]
+        for name in sorted(spec.slots, key=lambda name: not spec.slots[name].required)
+        if name in match.ambiguous
+    }
+    if unsure:
+        # "a latte and a cappuccino": one request takes one value. Ask which is meant,
+        # then about each other slot given several.
+        slots = {name: value for name, value in slots.items() if name not in unsure}
+        slot_name, values = next(iter(unsure.items()))
+        prompt = spec.slots[slot_name].prompt or f"Which {slot_name.replace('_', ' ')}?"
+        question = f"{prompt.rstrip('?')}: {_one_of(values)}?"
+        session.pending_slot = PendingSlot(
+            loaded.name, match.intent, slots, slot_name, question, text, unsure
+        )
+        return _turn(text, match, question, session, nlu_ms, slots=slots, skill=loaded.name)
     for slot_name, slot in spec.slots.items():
         if slot.required and slot_name not in slots:
             question = slot.prompt or f"What {slot_name.replace('_', ' ')}?"
@@ -108,19 +125,32 @@ def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:
     if match is not None and match.intent == pending.intent:
         session.pending_slot = None
         merged = {**pending.slots, **match.slots}
+        unsure = {k: v for k, v in pending.unsure.items() if k not in match.slots}
+        match = match.model_copy(update={"ambiguous": {**unsure, **match.ambiguous}})
         return _fill_or_call(assistant, text, session, match, merged, nlu_ms)
     value = assistant.matcher.parse_slot(text, pending.skill, pending.intent, pending.slot)
     if value is not None:
         session.pending_slot = None
         session.reprompts = 0
         slots = {**pending.slots, pending.slot: value}
-        filled = Match(intent=pending.intent, skill=pending.skill, slots=slots, confidence=1.0)
+        filled = Match(
+            intent=pending.intent,
+            skill=pending.skill,
+            slots=slots,
+            confidence=1.0,
+            ambiguous={k: v for k, v in pending.unsure.items() if k not in slots},
+        )
         return _fill_or_call(assistant, text, session, filled, slots, nlu_ms)
     if match is not None:
         return _dispatch(assistant, text, session, match, nlu_ms)  # help, or a new request
     return _reprompt(
         text, session, f"Sorry, I didn't catch that. {pending.question}", match, nlu_ms
     )
+
+
+def _one_of(values: list[str]) -> str:
+    """ "latte or cappuccino", "latte, mocha or cappuccino"."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
 
 
 def _reprompt(

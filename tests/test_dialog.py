@@ -72,6 +72,30 @@ def assistant(cafe: Cafe, tmp_path: Path) -> Assistant:
     return Assistant.create(Settings(data_dir=tmp_path), plugins=[cafe], entry_points=False)
 
 
+def test_two_values_for_one_slot_are_asked_about_before_anything_is_done(
+    assistant: Assistant, cafe: Cafe
+) -> None:
+    session = assistant.new_session()
+    first = assistant.handle("order a latte and a mocha", session)
+    assert (first.intent, first.reply, first.expecting) == (
+        "cafe.order",
+        "Which drink: latte or mocha?",
+        "drink",
+    )
+    assert "drink" not in first.slots and cafe.calls == []
+    second = assistant.handle("the mocha", session)
+    assert (second.reply, second.expecting) == ("Order a medium mocha for 30 yuan?", "confirmation")
+    assert assistant.handle("yes", session).reply == "Order 1 placed."
+    assert cafe.placed == [{"drink": "mocha"}]
+
+
+def test_a_whole_new_request_answers_the_question_too(assistant: Assistant, cafe: Cafe) -> None:
+    session = assistant.new_session()
+    assistant.handle("order a latte or a mocha", session)
+    answer = assistant.handle("order a large latte", session)
+    assert (answer.slots, answer.expecting) == ({"size": "large", "drink": "latte"}, "confirmation")
+
+
 def test_slot_filling_then_confirmation(assistant: Assistant, cafe: Cafe) -> None:
     session = assistant.new_session()
     first = assistant.handle("order a coffee", session)
