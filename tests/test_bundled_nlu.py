@@ -194,3 +194,18 @@ def test_a_search_says_when_no_mini_program_holds_every_word(assistant: Assistan
     assert partial.reply.startswith('No mini program matches "cheap flights" in full.')
     full = assistant.handle("find a mini program for fresh fruit")
     assert full.reply.startswith("The best match is Pagoda")
+
+
+def test_two_drinks_at_once_are_ordered_one_at_a_time(assistant: Assistant) -> None:
+    session = assistant.new_session()
+    first = assistant.handle("a small latte and a large mocha", session)
+    assert (first.reply, first.expecting) == (
+        "Which drink would you like: latte or mocha?",
+        "drink",
+    )
+    second = assistant.handle("the mocha", session)
+    assert (second.reply, second.expecting) == ("Which size: small or large?", "size")
+    third = assistant.handle("large", session)
+    assert third.expecting == "confirmation"
+    assert third.slots == {"drink": "mocha", "size": "large"}
+    assert third.reply.startswith("Order a large mocha from ")
