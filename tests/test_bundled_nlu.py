@@ -52,6 +52,8 @@ CASES = [
     ("when does bus number three hundred and five arrive", "transit.next_bus", {"line": 305}),
     ("when is the next 42 bus", "transit.next_bus", {"line": 42}),
     ("how long until the next number nine bus", "transit.next_bus", {"line": 9}),
+    ("is the fifteen bus coming soon", "transit.next_bus", {"line": 15}),
+    ("is bus 42 running late", "transit.next_bus", {"line": 42}),
     ("where's my parcel", "parcel.track", {}),
     ("track my package from jd logistics", "parcel.track", {"carrier": "jd logistics"}),
     ("has my e m s package arrived", "parcel.track", {"carrier": "ems"}),
