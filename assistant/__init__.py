@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         ServiceError,
         TemplateError,
     )
-    from .messages import IntentRequest, Reply, Turn
+    from .messages import IntentRequest, Notice, Reply, Turn
     from .skill import IntentSpec, Skill, SlotList, SlotSpec
     from .skillcontext import LoadedSkill, SkillContext
 
@@ -44,6 +44,7 @@ _EXPORTS = {
     "TemplateError": "errors",
     "IntentRequest": "messages",
     "Reply": "messages",
+    "Notice": "messages",
     "Turn": "messages",
     "IntentSpec": "skill",
     "Skill": "skill",
@@ -63,6 +64,7 @@ __all__ = [
     "IntentSpec",
     "LoadedSkill",
     "ModelError",
+    "Notice",
     "PluginError",
     "Reply",
     "ServiceError",

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from .config import Settings, format_validation_error, load_settings
 from .dialog import Session
 from .errors import AssistantError, PluginError, ServiceError, TemplateError
-from .messages import IntentRequest, Reply, Turn
+from .messages import IntentRequest, Notice, Reply, Turn
 from .nlu import Match, Matcher
 from .plugins import PluginRegistry, allowed_plugins, get_plugin_manager
 from .skill import Skill
@@ -36,7 +36,7 @@ class Assistant:
         self.plugin_manager = registry.manager
         self.skills: dict[str, LoadedSkill] = {}
         self._owner_by_intent: dict[str, LoadedSkill] = {}
-        self._handlers: dict[str, Any] = {}
+        self._handlers: dict[tuple[str, str], Any] = {}
         self._collect_skills()
         self.matcher = self._build_matcher()
         self.services: Any = None
@@ -184,9 +184,9 @@ class Assistant:
         match = self.matcher.match(text, intents=set(intents) if intents is not None else None)
         return match, (time.perf_counter() - started) * 1000
 
-    def call_skill(self, loaded: LoadedSkill, request: IntentRequest, session: Session) -> Reply:
-        """Call the skill that owns ``request.intent``; failures become an apology."""
-        context = SkillContext(
+    def context(self, loaded: LoadedSkill, session: Session) -> SkillContext:
+        """What a skill's hooks can reach in ``session``."""
+        return SkillContext(
             skill=loaded,
             state=session.state_for(loaded.name),
             session_state=session.shared_state,
@@ -195,8 +195,41 @@ class Assistant:
             settings=self.settings,
             services=self.services,
         )
+
+    def notices(self, session: Session, now: float | None = None) -> list[Notice]:
+        """What the skills have to tell the user unprompted now (a timer that ended).
+
+        Each skill's ``due_notices`` hook is asked once; a failing skill is logged and
+        skipped.
+        """
+        now = time.time() if now is None else now
+        out: list[Notice] = []
+        for loaded in tuple(self.skills.values()):
+            caller = self._one_plugin("due_notices", loaded.plugin)
+            if not caller.get_hookimpls():
+                continue
+            try:
+                results = caller(context=self.context(loaded, session), now=now)
+            except Exception:
+                _LOGGER.exception("skill %s failed to tell what is due", loaded.name)
+                continue
+            for texts in results:
+                if not isinstance(texts, list | tuple):
+                    continue
+                out.extend(
+                    Notice(skill=loaded.name, text=text.strip())
+                    for text in texts
+                    if isinstance(text, str) and text.strip()
+                )
+        return out
+
+    def call_skill(self, loaded: LoadedSkill, request: IntentRequest, session: Session) -> Reply:
+        """Call the skill that owns ``request.intent``; failures become an apology."""
+        context = self.context(loaded, session)
         try:
-            reply = self._handler(loaded.plugin)(request=request, context=context)
+            reply = self._one_plugin("handle_intent", loaded.plugin)(
+                request=request, context=context
+            )
         except ServiceError as exc:  # a short apology naming the service; the dialog goes on
             _LOGGER.warning("skill %s: %s", loaded.name, exc)
             reason = getattr(exc, "reason", None)
@@ -220,14 +253,14 @@ class Assistant:
             return Reply(text=f"Sorry, the {loaded.name} skill gave an answer I cannot read.")
         return reply
 
-    def _handler(self, plugin_name: str) -> Any:
-        """The handle_intent hook of one plugin only (built once per plugin)."""
-        caller = self._handlers.get(plugin_name)
+    def _one_plugin(self, hook: str, plugin_name: str) -> Any:
+        """A hook of one plugin only (built once per hook and plugin)."""
+        caller = self._handlers.get((hook, plugin_name))
         if caller is None:
             owner = self.plugin_manager.get_plugin(plugin_name)
             others = [p for p in self.plugin_manager.get_plugins() if p is not owner]
-            caller = self.plugin_manager.subset_hook_caller("handle_intent", others)
-            self._handlers[plugin_name] = caller
+            caller = self.plugin_manager.subset_hook_caller(hook, others)
+            self._handlers[(hook, plugin_name)] = caller
         return caller
 
     def close(self) -> None:

@@ -53,6 +53,23 @@ def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None
 
 
 @hookspec
+def due_notices(context: SkillContext, now: float) -> list[str] | None:
+    """What a skill has to tell the user unprompted, now: a timer that ended.
+
+    The conversations that stay open (`assistant chat`, `assistant run` on the microphone)
+    ask about twice a second, once for each skill the plugin registered; a one-shot
+    `assistant say` does not ask. Answer quickly, without waiting on anything, and tell
+    each thing once: keep track of what was told (in ``context.data_dir``, so that what
+    came due while Ting was not running is told when it next runs).
+
+    :param context: the skill asked for (``context.skill``), with its config, data folder and
+        the state of the current session.
+    :param now: the time, as :func:`time.time` gives it.
+    :return: the texts to tell, in order, or ``None`` when there is nothing.
+    """
+
+
+@hookspec
 def register_services(register: Callable[..., None]) -> None:
     """Contribute mini-program services to the service directory.
 

@@ -8,9 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .skill import SlotValue
 
-__all__ = ["IntentRequest", "Reply", "Turn"]
+__all__ = ["NOTICE_EVERY", "IntentRequest", "Notice", "Reply", "Turn"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+NOTICE_EVERY = 0.5
+"""Seconds between two times an open conversation asks the skills what is due (see
+:class:`Notice`)."""
 
 
 class IntentRequest(BaseModel):
@@ -69,3 +73,12 @@ class Turn(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict, description="The skill's structured result.")
     nlu_ms: float = Field(0.0, description="Time spent recognising the intent, milliseconds.")
     total_ms: float = Field(0.0, description="Time from utterance to reply, milliseconds.")
+
+
+class Notice(BaseModel):
+    """Something a skill tells the user unprompted: a timer that ended."""
+
+    model_config = _FROZEN
+
+    skill: str = Field(description="The skill that has something to tell.")
+    text: str = Field(description="What to tell, shown and spoken.")

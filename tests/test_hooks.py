@@ -256,3 +256,46 @@ def test_hook_observe_turn(make: Callable[..., Assistant]) -> None:
     )
     assert turns[1].intent is None and not turns[1].understood
     assert all(t.total_ms >= t.nlu_ms >= 0 for t in turns)
+
+
+def test_hook_due_notices(make: Callable[..., Assistant], caplog: pytest.LogCaptureFixture) -> None:
+    class Alarm:
+        """Tells once that the lamp's bulb is due, from the time it is due."""
+
+        name = "lamp"
+
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, float]] = []
+
+        @hookimpl
+        def register_skills(self, register: Register) -> None:
+            register(LAMP)
+
+        @hookimpl
+        def due_notices(self, context: SkillContext, now: float) -> list[str] | None:
+            self.asked.append((context.skill.name, now))
+            if now >= 100.0 and not context.state.get("told"):
+                context.state["told"] = True
+                return ["Time to change the bulb.", "  "]  # blank notices are dropped
+            return None
+
+    class Broken:
+        name = "broken_notices"
+
+        @hookimpl
+        def register_skills(self, register: Register) -> None:
+            register(Skill(name="broken", intents=(IntentSpec(name="broken.x", templates=("x",)),)))
+
+        @hookimpl
+        def due_notices(self) -> list[str]:
+            raise RuntimeError("clock stopped")
+
+    alarm = Alarm()
+    assistant = make(alarm, Broken())
+    session = assistant.new_session()
+    assert assistant.notices(session, now=50.0) == []
+    told = assistant.notices(session, now=100.0)
+    assert [(n.skill, n.text) for n in told] == [("lamp", "Time to change the bulb.")]
+    assert assistant.notices(session, now=101.0) == []  # told once
+    assert alarm.asked == [("lamp", 50.0), ("lamp", 100.0), ("lamp", 101.0)]
+    assert "broken" in caplog.text and "clock stopped" in caplog.text
