@@ -32,13 +32,24 @@ def spoken_duration(seconds: int) -> str:
     return " ".join(parts) or "0 seconds"
 
 
+_STORE = "timers.sqlite3"
+TOLD_LATE_FOR = 12 * 3600
+"""A timer that ended while Ting was not running is told when it next runs, if it ended
+within this many seconds; an older one is only marked as told."""
+
+
 def _store(data_dir: Path) -> sqlite3.Connection:
     data_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(data_dir / "timers.sqlite3")
+    db = sqlite3.connect(data_dir / _STORE)
     db.execute(
         "CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY,"
-        " seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL)"
+        " seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL,"
+        " told INTEGER NOT NULL DEFAULT 0)"
     )
+    columns = {row[1] for row in db.execute("PRAGMA table_info(timers)")}
+    if "told" not in columns:  # a store from before timers were told: keep every timer
+        with db:
+            db.execute("ALTER TABLE timers ADD COLUMN told INTEGER NOT NULL DEFAULT 0")
     return db
 
 
@@ -59,6 +70,33 @@ def pending_timers(data_dir: Path, now: float | None = None) -> list[tuple[int, 
     with closing(_store(data_dir)) as db:
         rows = db.execute("SELECT id, seconds, due FROM timers WHERE due > ? ORDER BY due", (now,))
         return [(int(a), int(b), float(c)) for a, b, c in rows]
+
+
+def ended_timers(data_dir: Path, now: float | None = None) -> list[tuple[int, int, float]]:
+    """(id, seconds, due) of the timers that have ended and were not told yet, which are
+    marked as told."""
+    now = time.time() if now is None else now
+    if not (data_dir / _STORE).exists():
+        return []
+    with closing(_store(data_dir)) as db, db:
+        rows = db.execute(
+            "SELECT id, seconds, due FROM timers WHERE due <= ? AND told = 0 ORDER BY due",
+            (now,),
+        ).fetchall()
+        db.executemany("UPDATE timers SET told = 1 WHERE id = ?", [(row[0],) for row in rows])
+    return [(int(a), int(b), float(c)) for a, b, c in rows]
+
+
+@hookimpl
+def due_notices(context: SkillContext, now: float) -> list[str]:
+    notices = []
+    for _, seconds, due in ended_timers(context.data_dir, now):
+        if now - due <= 5:
+            notices.append(f"Your timer for {spoken_duration(seconds)} is done.")
+        elif now - due <= TOLD_LATE_FOR:
+            at = time.strftime("%H:%M", time.localtime(due))
+            notices.append(f"Your timer for {spoken_duration(seconds)} ended at {at}.")
+    return notices
 
 
 @hookimpl
