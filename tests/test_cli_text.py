@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,29 @@ def test_chat_keeps_dialog_state() -> None:
     assert turns[0]["reply"] == "For how long?" and turns[0]["expecting"] == "duration"
     assert turns[1]["slots"] == {"duration": 90}
     assert turns[1]["reply"].startswith("Timer set for 90 seconds")
+
+
+def test_chat_tells_when_a_timer_ends() -> None:
+    """An open chat says when a timer ends, between the user's lines."""
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert chat.stdin is not None and chat.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in chat.stdout], daemon=True).start()
+    try:
+        chat.stdin.write("set a timer for one second\n")
+        chat.stdin.flush()
+        assert lines.get(timeout=60).startswith("Timer set for 1 second; it ends at ")
+        assert lines.get(timeout=30) == "Your timer for 1 second is done.\n"
+    finally:
+        chat.stdin.close()
+        chat.wait(timeout=30)
+    assert chat.returncode == 0
 
 
 def test_chat_plain_ends_on_end_of_input() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -223,3 +224,61 @@ def test_a_live_source_is_decoded_during_the_silence(assistant: Assistant) -> No
     assert [h.turn.intent for h in heard if h.turn] == ["weather.forecast", "timer.set"]
     assert heard[0].turn and heard[0].turn.slots == {"city": "beijing", "day": "tomorrow"}
     assert any(name.startswith("ting-decode") for name in threads), threads
+
+
+def test_a_live_conversation_tells_and_says_what_is_due(tmp_path: Path) -> None:
+    """While the microphone hears nothing, what the skills have to tell is shown and said."""
+    from assistant import IntentSpec, Skill, hookimpl
+    from assistant.speech.audio import SAMPLE_RATE, Audio
+
+    class Kettle:
+        name = "kettle"
+        boils_at = time.time() + 1.0
+
+        @hookimpl
+        def register_skills(self, register):  # type: ignore[no-untyped-def]
+            skill = Skill(
+                name="kettle", intents=(IntentSpec(name="kettle.boil", templates=("boil",)),)
+            )
+            register(skill)
+
+        @hookimpl
+        def due_notices(self, context, now):  # type: ignore[no-untyped-def]
+            if now < self.boils_at or context.state.get("told"):
+                return None
+            context.state["told"] = True
+            return ["The kettle has boiled."]
+
+    class Deaf:
+        name, rate, streaming = "deaf", 16000, False
+
+        def configure(self, hints: object) -> None: ...
+        def reset(self) -> None: ...
+        def transcribe(self, audio: object, *, words: bool = True) -> None:
+            raise AssertionError("nothing should reach the recogniser")
+
+    class Speaker:
+        def __init__(self) -> None:
+            self.said: list[str] = []
+
+        def say(self, text: str) -> None:
+            self.said.append(text)
+
+    settings = Settings(data_dir=tmp_path)
+    with Assistant.create(settings, plugins=[Kettle()], entry_points=False) as assistant:
+        shown: list[str] = []
+        speaker = Speaker()
+        pipeline = Pipeline(
+            assistant,
+            Deaf(),  # type: ignore[arg-type]
+            speaker=speaker,  # type: ignore[arg-type]
+            on_notice=lambda notice: shown.append(f"{notice.skill}: {notice.text}"),
+        )
+        quiet = Audio(np.zeros(SAMPLE_RATE * 2, np.float32), SAMPLE_RATE)  # two seconds
+        assert list(pipeline.run(FileSource(quiet, realtime=True))) == []
+        assert shown == ["kettle: The kettle has boiled."]
+        assert speaker.said == ["The kettle has boiled."]
+        # A recording played at full speed is not a conversation: nobody is told anything.
+        Kettle.boils_at = 0.0
+        pipeline.session = assistant.new_session()
+        assert list(pipeline.run(FileSource(quiet))) == [] and len(shown) == 1

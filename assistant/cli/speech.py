@@ -10,6 +10,7 @@ import click
 from ..assistant import Assistant
 from ..config import Settings
 from ..errors import AssistantError
+from ..messages import Notice
 from ..speech.engines import load_recognizer
 from .common import assistant_options, echo_json, json_option, make_assistant
 from .devices import devices
@@ -119,6 +120,7 @@ def run(
             speaker=speaker,
             silence_ms=settings.speech.endpoint_silence_ms,
             on_partial=partial,
+            on_notice=lambda notice: _show_notice(notice, as_json),
         )
         count = 0
         if not live:
@@ -143,6 +145,14 @@ def run(
             source.close()
         if not as_json:
             click.echo("\nBye.", err=True)
+
+
+def _show_notice(notice: Notice, as_json: bool) -> None:
+    if as_json:
+        echo_json({"notice": notice.text, "skill": notice.skill})
+    else:
+        click.echo("\r\033[K", nl=False, err=True)
+        click.echo(f"  ting: {notice.text}")
 
 
 def _show_partial(text: str) -> None:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..messages import Turn
+from ..messages import NOTICE_EVERY, Notice, Turn
 from .common import assistant_options, echo_json, json_option, make_assistant
 
-__all__ = ["chat", "say", "turn_json"]
+if TYPE_CHECKING:
+    from ..assistant import Assistant
+    from ..dialog import Session
+
+__all__ = ["NoticeWatcher", "chat", "say", "turn_json"]
 
 
 def turn_json(turn: Turn) -> dict[str, object]:
@@ -47,18 +54,64 @@ def chat(as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]
         session = assistant.new_session()
         if interactive and not as_json:
             click.echo('Type to talk to Ting; "help" lists what it can do; Ctrl-D leaves.')
-        while True:
-            try:
-                line = input("you> " if interactive else "")
-            except EOFError:
-                break
-            except KeyboardInterrupt:
-                click.echo()
-                break
-            if not line.strip():
-                continue
-            turn = assistant.handle(line, session)
+        lock = threading.Lock()  # one turn or one round of notices at a time
+
+        def show(notice: Notice) -> None:
             if as_json:
-                echo_json(turn_json(turn))
+                echo_json({"notice": notice.text, "skill": notice.skill})
+            elif interactive:  # on a line of its own, then the prompt again
+                click.echo(f"\r\033[Kting> {notice.text}\nyou> ", nl=False)
             else:
-                click.echo(f"ting> {turn.reply}" if interactive else turn.reply)
+                click.echo(notice.text)
+
+        watcher = NoticeWatcher(assistant, session, show, lock)
+        watcher.start()
+        try:
+            while True:
+                try:
+                    line = input("you> " if interactive else "")
+                except EOFError:
+                    break
+                except KeyboardInterrupt:
+                    click.echo()
+                    break
+                if not line.strip():
+                    continue
+                with lock:
+                    turn = assistant.handle(line, session)
+                    if as_json:
+                        echo_json(turn_json(turn))
+                    else:
+                        click.echo(f"ting> {turn.reply}" if interactive else turn.reply)
+        finally:
+            watcher.stop()
+
+
+class NoticeWatcher(threading.Thread):
+    """Tells what the skills have to say unprompted (a timer that ended) while a
+    conversation waits for the user, asking every ``every`` seconds."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        session: Session,
+        show: Callable[[Notice], None],
+        lock: threading.Lock,
+        every: float = NOTICE_EVERY,
+    ) -> None:
+        super().__init__(name="ting-notices", daemon=True)
+        self._assistant, self._session, self._show = assistant, session, show
+        self._lock, self._every = lock, every
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(self._every):
+            with self._lock:
+                for notice in self._assistant.notices(self._session):
+                    self._show(notice)
+
+    def stop(self) -> None:
+        """Stop asking; returns once the last round is over."""
+        self._stopped.set()
+        if self.is_alive():
+            self.join()

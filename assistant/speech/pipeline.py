@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..messages import NOTICE_EVERY
 from .engines import Recognizer, Transcript
 from .sources import FileSource
 from .vad import Endpointer, Segment
@@ -25,7 +26,7 @@ from .vad import Endpointer, Segment
 if TYPE_CHECKING:
     from ..assistant import Assistant
     from ..dialog import Session
-    from ..messages import Turn
+    from ..messages import Notice, Turn
     from .sources import AudioSource
     from .tts import Speaker
     from .understand import Understanding
@@ -93,6 +94,9 @@ class Pipeline:
     :param wake: the wake-phrase spotter, or None to answer every utterance.
     :param speaker: speaks replies, or None.
     :param on_partial: called with each partial transcript of a streaming engine.
+    :param on_notice: called with what the skills tell unprompted (a timer that ended),
+        which they are asked about twice a second while a source that runs in real time
+        (the microphone) is quiet; the speaker says it too.
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class Pipeline:
         speaker: Speaker | None = None,
         silence_ms: int = 600,
         on_partial: Callable[[str], None] | None = None,
+        on_notice: Callable[[Notice], None] | None = None,
         session: Session | None = None,
     ) -> None:
         self.assistant = assistant
@@ -114,6 +119,7 @@ class Pipeline:
         self.speaker = speaker
         self.silence_ms = silence_ms
         self.on_partial = on_partial
+        self.on_notice = on_notice
         self.session = session if session is not None else assistant.new_session()
         self._awake_until = -1.0
         self._settled = -1.0  # end of the speech a streaming engine last settled
@@ -133,15 +139,25 @@ class Pipeline:
         preroll: deque[np.ndarray] = deque()
         preroll_samples = int(_PREROLL_S * source.rate)
         live = _is_live(source)
-        ahead = not streaming and getattr(source, "realtime", False)
+        realtime = getattr(source, "realtime", False)  # audio arriving as it is spoken
+        ahead = not streaming and realtime
         skip = 0  # microphone samples captured while a reply was spoken
         self._settled = -1.0  # speech times restart with each source
         self.recognizer.reset()
+        asked = time.monotonic()  # when the skills were last asked what is due
         try:
             for chunk in source.chunks():
                 if skip > 0:
                     skip -= len(chunk)
                     continue
+                if (
+                    realtime
+                    and not endpointer.in_speech
+                    and time.monotonic() - asked >= NOTICE_EVERY
+                ):
+                    asked = time.monotonic()
+                    spoken = self._tell_notices(source.rate)
+                    skip = spoken if live else 0
                 was_speaking = endpointer.in_speech
                 segments = endpointer.feed(chunk)
                 if streaming:
@@ -308,12 +324,23 @@ class Pipeline:
 
     def _speak(self, heard: Heard, rate: int) -> int:
         """Say the reply; the samples the microphone captured meanwhile are to be skipped."""
-        reply = heard.reply
-        if self.speaker is None or not reply:
+        return self._say(heard.reply, rate)
+
+    def _tell_notices(self, rate: int) -> int:
+        """Tell what the skills have to say unprompted; samples to skip, as for a reply."""
+        skip = 0
+        for notice in self.assistant.notices(self.session):
+            if self.on_notice is not None:
+                self.on_notice(notice)
+            skip += self._say(notice.text, rate)
+        return skip
+
+    def _say(self, text: str | None, rate: int) -> int:
+        if self.speaker is None or not text:
             return 0
         started = time.perf_counter()
         try:
-            self.speaker.say(reply)
+            self.speaker.say(text)
         except Exception:
             _LOGGER.exception("speaking the reply failed")
             return 0
