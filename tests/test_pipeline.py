@@ -38,6 +38,17 @@ def assistant() -> Iterator[Assistant]:
         yield assistant
 
 
+class Deaf:
+    """A recogniser for audio that holds no speech: nothing may reach it."""
+
+    name, rate, streaming = "deaf", 16000, False
+
+    def configure(self, hints: object) -> None: ...
+    def reset(self) -> None: ...
+    def transcribe(self, audio: object, *, words: bool = True) -> None:
+        raise AssertionError("nothing should reach the recogniser")
+
+
 class FakeMicrophone:
     """Stands in for the microphone: yields fixed 30 ms chunks from a file, then stops."""
 
@@ -187,14 +198,6 @@ def test_replies_go_to_the_speaker(assistant: Assistant) -> None:
 def test_silence_gives_no_utterance(bare_assistant: Assistant) -> None:
     from assistant.speech.audio import SAMPLE_RATE, Audio
 
-    class Deaf:
-        name, rate, streaming = "deaf", 16000, False
-
-        def configure(self, hints: object) -> None: ...
-        def reset(self) -> None: ...
-        def transcribe(self, audio: object, *, words: bool = True) -> None:
-            raise AssertionError("nothing should reach the recogniser")
-
     source = FileSource(Audio(np.zeros(SAMPLE_RATE * 2, np.float32), SAMPLE_RATE))
     assert list(Pipeline(bare_assistant, Deaf()).run(source)) == []  # type: ignore[arg-type]
 
@@ -248,14 +251,6 @@ def test_a_live_conversation_tells_and_says_what_is_due(tmp_path: Path) -> None:
                 return None
             context.state["told"] = True
             return ["The kettle has boiled."]
-
-    class Deaf:
-        name, rate, streaming = "deaf", 16000, False
-
-        def configure(self, hints: object) -> None: ...
-        def reset(self) -> None: ...
-        def transcribe(self, audio: object, *, words: bool = True) -> None:
-            raise AssertionError("nothing should reach the recogniser")
 
     class Speaker:
         def __init__(self) -> None:
