@@ -50,6 +50,18 @@ ANSWER_WORDS: frozenset[str] = frozenset(
         "of",
         "change",
         "just",
+        # a correction: "no, a mocha", "actually from luckin", "sorry, i meant a large"
+        "no",
+        "nope",
+        "actually",
+        "sorry",
+        "oh",
+        "wait",
+        "well",
+        "rather",
+        "meant",
+        "but",
+        "now",
     }
 )
 """Words around the value in an answer that cost as little as a filler word."""
