@@ -6,13 +6,16 @@ from typing import TYPE_CHECKING
 
 from .dialog import CANCEL, CONFIRM, DENY, HELP, PendingConfirmation, PendingSlot, Session
 from .messages import IntentRequest, Turn
-from .nlu import Match
+from .nlu import Match, normalize
 from .skill import SlotValue
 
 if TYPE_CHECKING:
     from .assistant import Assistant
 
 __all__ = ["MAX_REPROMPTS", "NOT_UNDERSTOOD", "run_turn"]
+
+_NEGATIONS = frozenset({"not", "never", "without", "nor"})
+"""Words that make an answer say what not to do: it changes nothing."""
 
 NOT_UNDERSTOOD = 'Sorry, I didn\'t understand that. Say "help" to hear what I can do.'
 MAX_REPROMPTS = 2
@@ -108,12 +111,53 @@ def _answer_confirmation(assistant: Assistant, text: str, session: Session) -> T
         turn = _turn(text, match, reply.text, session, nlu_ms, skill=loaded.name)
         turn.service, turn.action, turn.data = reply.service, reply.action, dict(reply.data)
         return turn
+    if match is None or match.intent in (DENY, pending.request.intent):
+        # "make it a large", "no, from luckin": the request changed; ask again.
+        changed = _change(assistant, text, session, pending, match, nlu_ms)
+        if changed is not None:
+            return changed
     if match is not None and match.intent in (DENY, CANCEL):
         session.clear()
         return _turn(text, match, "OK, I won't do that.", session, nlu_ms)
     if match is not None:
         return _dispatch(assistant, text, session, match, nlu_ms)  # help, or a new request
     return _reprompt(text, session, f"Please say yes or no. {pending.question}", match, nlu_ms)
+
+
+def _change(
+    assistant: Assistant,
+    text: str,
+    session: Session,
+    pending: PendingConfirmation,
+    match: Match | None,
+    nlu_ms: float,
+) -> Turn | None:
+    """The request waiting for yes or no with what the answer changes, asked again.
+
+    None when the answer changes nothing, or says what not to do ("not a large").
+    """
+    request = pending.request
+    if match is not None and match.intent == request.intent:  # "order a mocha instead"
+        session.pending_confirmation = None
+        slots = {**request.slots, **match.slots}
+        return _fill_or_call(assistant, text, session, match, slots, nlu_ms)
+    if _NEGATIONS.intersection(normalize(text)):
+        return None
+    spec = assistant.skills[pending.skill].skill.intent(request.intent)
+    changes: dict[str, SlotValue] = {}
+    for name, slot in spec.slots.items():
+        if slot.type == "text":  # free text would take any answer
+            continue
+        value = assistant.matcher.parse_slot(text, pending.skill, request.intent, name)
+        if value is not None and value != request.slots.get(name):
+            changes[name] = value
+    if not changes:
+        return None
+    session.pending_confirmation = None
+    session.reprompts = 0
+    slots = {**request.slots, **changes}
+    changed = Match(intent=request.intent, skill=pending.skill, slots=slots, confidence=1.0)
+    return _fill_or_call(assistant, text, session, changed, slots, nlu_ms)
 
 
 def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:

@@ -96,6 +96,38 @@ def test_a_whole_new_request_answers_the_question_too(assistant: Assistant, cafe
     assert (answer.slots, answer.expecting) == ({"size": "large", "drink": "latte"}, "confirmation")
 
 
+def test_a_change_before_yes_is_asked_again_and_then_done(assistant: Assistant, cafe: Cafe) -> None:
+    session = assistant.new_session()
+    assert assistant.handle("order a latte", session).reply == "Order a medium latte for 30 yuan?"
+    changed = assistant.handle("make it a large", session)
+    assert (changed.reply, changed.expecting) == (
+        "Order a large latte for 30 yuan?",
+        "confirmation",
+    )
+    again = assistant.handle("no, a mocha", session)
+    assert again.reply == "Order a large mocha for 30 yuan?"
+    assert cafe.placed == []  # nothing is done before yes
+    assert assistant.handle("yes", session).reply == "Order 1 placed."
+    assert cafe.placed == [{"size": "large", "drink": "mocha"}]
+
+
+def test_a_new_request_for_the_same_intent_keeps_what_it_does_not_change(
+    assistant: Assistant, cafe: Cafe
+) -> None:
+    session = assistant.new_session()
+    assistant.handle("order a large latte", session)
+    assert assistant.handle("order a mocha", session).reply == "Order a large mocha for 30 yuan?"
+
+
+@pytest.mark.parametrize("answer", ["not a large", "don't make it a mocha"])
+def test_what_not_to_do_changes_nothing(assistant: Assistant, cafe: Cafe, answer: str) -> None:
+    session = assistant.new_session()
+    assistant.handle("order a latte", session)
+    turn = assistant.handle(answer, session)
+    assert turn.expecting == "confirmation"
+    assert turn.reply == "Please say yes or no. Order a medium latte for 30 yuan?"
+
+
 def test_slot_filling_then_confirmation(assistant: Assistant, cafe: Cafe) -> None:
     session = assistant.new_session()
     first = assistant.handle("order a coffee", session)
