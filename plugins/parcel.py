@@ -25,6 +25,10 @@ def register_skills(register: Callable[..., None]) -> None:
     register(load_skill("parcel"))
 
 
+_SPOKEN = 3
+"""Parcels read out at most in one reply; the rest by asking about their courier."""
+
+
 @hookimpl
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
     if request.intent != "parcel.track":
@@ -83,8 +87,13 @@ def _track(request: IntentRequest, context: SkillContext) -> Reply:
     names = ", ".join(m.name for _, m in answered)
     if not parcels:
         return service_reply(f"{names} have no parcels for you.", answered[0][0])
-    text = " ".join(_sentence(_say(p, name)) for p, name, _ in parcels[:3])
-    if len(parcels) > 1:
+    text = " ".join(_sentence(_say(p, name)) for p, name, _ in parcels[:_SPOKEN])
+    if len(parcels) > _SPOKEN:
+        rest = parcels[_SPOKEN:]
+        other = "other one" if len(rest) == 1 else f"other {len(rest)}"
+        text = f"You have {len(parcels)} parcels; the first {_SPOKEN}: {text}"
+        text += f' To hear about the {other}, ask "track my {rest[0][1]} parcel".'
+    elif len(parcels) > 1:
         text = f"You have {len(parcels)} parcels. " + text
     if failed:
         text += f" {failed[0]}, so I could not check it."

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from assistant import Assistant, Settings
 from assistant.cli import cli
 
 # The services (a set of acceptable ids) and action that answer each intent's first turn.
@@ -184,3 +185,14 @@ def test_services_serve(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             pytest.fail("Ctrl-C did not stop services serve:\n" + log.read_text("utf-8"))
+
+
+def test_parcels_beyond_three_are_left_for_a_question_about_their_courier(tmp_path: Path) -> None:
+    assistant = Assistant.create(Settings(data_dir=tmp_path))
+    turn = assistant.handle("where is my package")
+    assert len(turn.data["parcels"]) == 4
+    assert turn.reply.startswith("You have 4 parcels; the first 3: ")
+    assert turn.reply.count("Your ") == 3
+    assert turn.reply.endswith('To hear about the other one, ask "track my JD Logistics parcel".')
+    follow_up = assistant.handle("track my jd logistics parcel")
+    assert follow_up.reply.startswith("You have 2 parcels. Your JD Logistics parcel")
