@@ -50,6 +50,9 @@ ANSWER_WORDS: frozenset[str] = frozenset(
         "of",
         "change",
         "just",
+        # a follow-up: "what about tomorrow", "and in shanghai"
+        "what",
+        "and",
         # a correction: "no, a mocha", "actually from luckin", "sorry, i meant a large"
         "no",
         "nope",
