@@ -61,6 +61,9 @@ class Session:
     shared_state: dict[str, Any] = field(default_factory=dict)
     turns: int = 0
     reprompts: int = 0
+    last: tuple[str, IntentRequest] | None = None
+    """The skill and the request it was last called with, for a follow-up that changes a
+    slot of it ("what about tomorrow?")."""
 
     @property
     def expecting(self) -> str | None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .dialog import CANCEL, CONFIRM, DENY, HELP, PendingConfirmation, PendingSlot, Session
+from .dialog import (
+    CANCEL,
+    CONFIRM,
+    DENY,
+    HELP,
+    SYSTEM_INTENTS,
+    PendingConfirmation,
+    PendingSlot,
+    Session,
+)
 from .messages import IntentRequest, Turn
 from .nlu import Match, normalize
 from .skill import SlotValue
@@ -31,7 +40,9 @@ def run_turn(assistant: Assistant, text: str, session: Session) -> Turn:
         return _answer_slot(assistant, text, session)
     match, nlu_ms = assistant.recognise(text)
     if match is None:
-        return _not_understood(text, session, nlu_ms)
+        return _follow_up(assistant, text, session, nlu_ms) or _not_understood(
+            text, session, nlu_ms
+        )
     return _dispatch(assistant, text, session, match, nlu_ms)
 
 
@@ -91,6 +102,8 @@ def _fill_or_call(
             return _turn(text, match, question, session, nlu_ms, slots=slots, skill=loaded.name)
     request = IntentRequest(intent=match.intent, slots=slots, text=text)
     reply = assistant.call_skill(loaded, request, session)
+    if match.intent not in SYSTEM_INTENTS:
+        session.last = (loaded.name, request)
     if reply.confirm:
         session.pending_confirmation = PendingConfirmation(loaded.name, request, reply.text)
     turn = _turn(text, match, reply.text, session, nlu_ms, slots=slots, skill=loaded.name)
@@ -141,16 +154,7 @@ def _change(
         session.pending_confirmation = None
         slots = {**request.slots, **match.slots}
         return _fill_or_call(assistant, text, session, match, slots, nlu_ms)
-    if _NEGATIONS.intersection(normalize(text)):
-        return None
-    spec = assistant.skills[pending.skill].skill.intent(request.intent)
-    changes: dict[str, SlotValue] = {}
-    for name, slot in spec.slots.items():
-        if slot.type == "text":  # free text would take any answer
-            continue
-        value = assistant.matcher.parse_slot(text, pending.skill, request.intent, name)
-        if value is not None and value != request.slots.get(name):
-            changes[name] = value
+    changes = _slot_changes(assistant, text, pending.skill, request)
     if not changes:
         return None
     session.pending_confirmation = None
@@ -158,6 +162,44 @@ def _change(
     slots = {**request.slots, **changes}
     changed = Match(intent=request.intent, skill=pending.skill, slots=slots, confidence=1.0)
     return _fill_or_call(assistant, text, session, changed, slots, nlu_ms)
+
+
+def _follow_up(assistant: Assistant, text: str, session: Session, nlu_ms: float) -> Turn | None:
+    """ "what about tomorrow?" after a forecast: the last request again, with what the
+    answer changes. None when the answer changes none of its slots."""
+    last = session.last
+    if last is None:
+        return None
+    skill, request = last
+    if skill not in assistant.skills:
+        return None
+    changes = _slot_changes(assistant, text, skill, request)
+    if not changes:
+        return None
+    slots = {**request.slots, **changes}
+    again = Match(intent=request.intent, skill=skill, slots=slots, confidence=1.0)
+    return _fill_or_call(assistant, text, session, again, slots, nlu_ms)
+
+
+def _slot_changes(
+    assistant: Assistant, text: str, skill: str, request: IntentRequest
+) -> dict[str, SlotValue]:
+    """The slots of ``request`` that a short answer gives new values ("make it a large").
+
+    Nothing when the answer says what not to do ("not a large"). Free-text slots are left
+    out: they would take any answer.
+    """
+    if _NEGATIONS.intersection(normalize(text)):
+        return {}
+    spec = assistant.skills[skill].skill.intent(request.intent)
+    changes: dict[str, SlotValue] = {}
+    for name, slot in spec.slots.items():
+        if slot.type == "text":
+            continue
+        value = assistant.matcher.parse_slot(text, skill, request.intent, name)
+        if value is not None and value != request.slots.get(name):
+            changes[name] = value
+    return changes
 
 
 def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:

@@ -211,3 +211,20 @@ def test_two_drinks_at_once_are_ordered_one_at_a_time(assistant: Assistant) -> N
     assert third.expecting == "confirmation"
     assert third.slots == {"drink": "mocha", "size": "large"}
     assert third.reply.startswith("Order a large mocha from ")
+
+
+def test_what_about_follows_up_the_last_request(assistant: Assistant) -> None:
+    session = assistant.new_session()
+    assistant.handle("what's the weather in beijing", session)
+    follow_ups = [
+        ("what about shanghai", {"city": "shanghai"}),
+        ("and tomorrow", {"city": "shanghai", "day": "tomorrow"}),
+        ("how about in london on friday", {"city": "london", "day": "friday"}),
+    ]
+    for text, slots in follow_ups:
+        turn = assistant.handle(text, session)
+        assert (turn.intent, turn.slots) == ("weather.forecast", slots), text
+    assistant.handle("when is the next bus 42", session)
+    seven = assistant.handle("what about the seven", session)
+    assert (seven.intent, seven.slots) == ("transit.next_bus", {"line": 7})
+    assert not assistant.handle("play some music", session).understood

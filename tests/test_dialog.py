@@ -128,6 +128,19 @@ def test_what_not_to_do_changes_nothing(assistant: Assistant, cafe: Cafe, answer
     assert turn.reply == "Please say yes or no. Order a medium latte for 30 yuan?"
 
 
+def test_a_follow_up_changes_a_slot_of_the_last_request(assistant: Assistant, cafe: Cafe) -> None:
+    session = assistant.new_session()
+    assert assistant.handle("what about a mocha", session).understood is False  # no last one
+    assistant.handle("order a large latte", session)
+    assistant.handle("yes", session)
+    again = assistant.handle("what about a mocha", session)
+    assert (again.intent, again.slots) == ("cafe.order", {"size": "large", "drink": "mocha"})
+    assert again.reply == "Order a large mocha for 30 yuan?"
+    assert assistant.handle("no", session).reply == "OK, I won't do that."
+    assert assistant.handle("the cat sat on the mat", session).understood is False
+    assert cafe.placed == [{"size": "large", "drink": "latte"}]
+
+
 def test_slot_filling_then_confirmation(assistant: Assistant, cafe: Cafe) -> None:
     session = assistant.new_session()
     first = assistant.handle("order a coffee", session)
