@@ -44,12 +44,13 @@ def _store(data_dir: Path) -> sqlite3.Connection:
     db.execute(
         "CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY,"
         " seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL,"
-        " told INTEGER NOT NULL DEFAULT 0)"
+        " told INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0)"
     )
     columns = {row[1] for row in db.execute("PRAGMA table_info(timers)")}
-    if "told" not in columns:  # a store from before timers were told: keep every timer
-        with db:
-            db.execute("ALTER TABLE timers ADD COLUMN told INTEGER NOT NULL DEFAULT 0")
+    with db:  # a store from an earlier version gains the columns and keeps every timer
+        for column in ("told", "cancelled"):
+            if column not in columns:
+                db.execute(f"ALTER TABLE timers ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
     return db
 
 
@@ -68,8 +69,17 @@ def pending_timers(data_dir: Path, now: float | None = None) -> list[tuple[int, 
     """(id, seconds, due) of timers that have not gone off yet."""
     now = time.time() if now is None else now
     with closing(_store(data_dir)) as db:
-        rows = db.execute("SELECT id, seconds, due FROM timers WHERE due > ? ORDER BY due", (now,))
+        rows = db.execute(
+            "SELECT id, seconds, due FROM timers WHERE due > ? AND cancelled = 0 ORDER BY due",
+            (now,),
+        )
         return [(int(a), int(b), float(c)) for a, b, c in rows]
+
+
+def cancel_timers(data_dir: Path, ids: list[int]) -> None:
+    """Mark timers as cancelled: they are kept, and never told."""
+    with closing(_store(data_dir)) as db, db:
+        db.executemany("UPDATE timers SET cancelled = 1 WHERE id = ?", [(i,) for i in ids])
 
 
 def ended_timers(data_dir: Path, now: float | None = None) -> list[tuple[int, int, float]]:
@@ -80,7 +90,8 @@ def ended_timers(data_dir: Path, now: float | None = None) -> list[tuple[int, in
         return []
     with closing(_store(data_dir)) as db, db:
         rows = db.execute(
-            "SELECT id, seconds, due FROM timers WHERE due <= ? AND told = 0 ORDER BY due",
+            "SELECT id, seconds, due FROM timers"
+            " WHERE due <= ? AND told = 0 AND cancelled = 0 ORDER BY due",
             (now,),
         ).fetchall()
         db.executemany("UPDATE timers SET told = 1 WHERE id = ?", [(row[0],) for row in rows])
@@ -101,6 +112,10 @@ def due_notices(context: SkillContext, now: float) -> list[str]:
 
 @hookimpl
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
+    if request.intent == "timer.list":
+        return _list(context)
+    if request.intent == "timer.cancel":
+        return _cancel(request, context)
     if request.intent != "timer.set":
         return None
     seconds = int(request.slots["duration"])
@@ -112,3 +127,52 @@ def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None
         text=f"Timer set for {spoken_duration(seconds)}; it ends at {at}.",
         data={"timer_id": timer_id, "seconds": seconds, "due": due},
     )
+
+
+def _left(seconds: float) -> str:
+    """Time left, to the second under two minutes, else to the minute."""
+    whole = max(1, round(seconds))
+    return spoken_duration(whole if whole < 120 else max(60, round(whole / 60) * 60))
+
+
+def _list(context: SkillContext) -> Reply:
+    now = time.time()
+    running = pending_timers(context.data_dir, now) if (context.data_dir / _STORE).exists() else []
+    if not running:
+        return Reply(text="You have no timers running.")
+    parts = [
+        f"your timer for {spoken_duration(seconds)} has {_left(due - now)} left"
+        for _, seconds, due in running
+    ]
+    text = "; ".join(parts)
+    if len(running) > 1:
+        text = f"You have {len(running)} timers: {text}"
+    return Reply(
+        text=text[0].upper() + text[1:] + ".",
+        data={"timers": [{"timer_id": i, "seconds": s, "due": d} for i, s, d in running]},
+    )
+
+
+def _cancel(request: IntentRequest, context: SkillContext) -> Reply:
+    now = time.time()
+    running = pending_timers(context.data_dir, now) if (context.data_dir / _STORE).exists() else []
+    if not running:
+        return Reply(text="You have no timers running.")
+    seconds = request.slots.get("duration")
+    if request.slots.get("every") == "all":
+        chosen = running
+    elif seconds is not None:
+        chosen = [timer for timer in running if timer[1] == seconds]
+        if not chosen:
+            return Reply(text=f"You have no timer for {spoken_duration(int(seconds))}.")
+    else:
+        chosen = running[:1]  # the one that ends first
+    cancel_timers(context.data_dir, [timer_id for timer_id, _, _ in chosen])
+    if len(chosen) > 1:
+        text = f"Cancelled your {len(chosen)} timers."
+    else:
+        text = f"Cancelled your timer for {spoken_duration(chosen[0][1])}."
+    left = len(running) - len(chosen)
+    if left:
+        text += f" You have {left} more timer{'s' if left > 1 else ''} running."
+    return Reply(text=text, data={"cancelled": [timer_id for timer_id, _, _ in chosen]})

@@ -75,3 +75,31 @@ def test_timers_kept_before_they_were_told_are_kept_and_told(tmp_path: Path) -> 
 def test_nothing_is_written_for_a_user_who_set_no_timer(assistant: Assistant) -> None:
     assert assistant.notices(assistant.new_session()) == []
     assert not (assistant.settings.data_dir / "skills" / "timer").exists()
+
+
+def test_timers_are_listed_and_cancelled_and_a_cancelled_one_never_rings(
+    assistant: Assistant,
+) -> None:
+    session = assistant.new_session()
+    assert assistant.handle("stop the timer", session).reply == "You have no timers running."
+    assistant.handle("set a timer for five minutes", session)
+    assistant.handle("set a ten minute timer", session)
+    listed = assistant.handle("how much time is left", session)
+    assert listed.intent == "timer.list"
+    assert listed.reply == (
+        "You have 2 timers: your timer for 5 minutes has 5 minutes left; "
+        "your timer for 10 minutes has 10 minutes left."
+    )
+    cancelled = assistant.handle("cancel the five minute timer", session)
+    assert cancelled.reply == "Cancelled your timer for 5 minutes. You have 1 more timer running."
+    assistant.handle("set a timer for one minute", session)
+    assert assistant.handle("cancel all timers", session).reply == "Cancelled your 2 timers."
+    assert assistant.handle("what timers do i have", session).reply == "You have no timers running."
+    assert assistant.notices(session, now=time.time() + 601) == []  # cancelled: never told
+
+
+def test_stop_alone_still_cancels_what_the_assistant_waits_for(assistant: Assistant) -> None:
+    session = assistant.new_session()
+    assistant.handle("set a timer", session)  # asks for how long
+    turn = assistant.handle("stop", session)
+    assert (turn.intent, turn.reply) == ("system.cancel", "OK, cancelled.")
