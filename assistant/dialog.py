@@ -17,13 +17,18 @@ __all__ = [
     "PendingSlot",
     "Session",
     "SYSTEM_INTENTS",
+    "THANKS",
+    "ASIDES",
 ]
 
 HELP = "system.help"
+THANKS = "system.thanks"
 CANCEL = "system.cancel"
 CONFIRM = "system.confirm"
 DENY = "system.deny"
-SYSTEM_INTENTS = frozenset({HELP, CANCEL, CONFIRM, DENY})
+SYSTEM_INTENTS = frozenset({HELP, THANKS, CANCEL, CONFIRM, DENY})
+ASIDES = frozenset({HELP, THANKS})
+"""Intents answered without dropping the question the assistant waits on: it is asked again."""
 
 
 @dataclass

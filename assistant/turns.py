@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .dialog import (
+    ASIDES,
     CANCEL,
     CONFIRM,
     DENY,
-    HELP,
     SYSTEM_INTENTS,
     PendingConfirmation,
     PendingSlot,
@@ -54,10 +54,10 @@ def _dispatch(
         return _turn(text, match, reply, session, nlu_ms)
     if match.intent in (CONFIRM, DENY):
         return _turn(text, match, "There's nothing to confirm right now.", session, nlu_ms)
-    if match.intent == HELP:
+    if match.intent in ASIDES:
         turn = _fill_or_call(assistant, text, session, match, dict(match.slots), nlu_ms)
         pending = session.pending_confirmation or session.pending_slot
-        if pending is not None:  # help leaves the question open, and repeats it
+        if pending is not None:  # help and thanks leave the question open, and repeat it
             turn.reply = f"{turn.reply} {pending.question}"
         return turn
     session.clear()

@@ -16,6 +16,8 @@ def register_skills(register):  # type: ignore[no-untyped-def]
 
 @hookimpl
 def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None:
+    if request.intent == "system.thanks":
+        return Reply(text="You're welcome.")
     if request.intent != "system.help":
         return None  # confirm / deny / cancel are answered by the dialog itself
     lines = []

@@ -141,6 +141,16 @@ def test_a_follow_up_changes_a_slot_of_the_last_request(assistant: Assistant, ca
     assert cafe.placed == [{"size": "large", "drink": "latte"}]
 
 
+def test_thanks_is_answered_and_leaves_the_question_open(assistant: Assistant, cafe: Cafe) -> None:
+    session = assistant.new_session()
+    assert assistant.handle("thanks", session).reply == "You're welcome."
+    assistant.handle("order a latte", session)
+    thanked = assistant.handle("thank you", session)
+    assert thanked.reply == "You're welcome. Order a medium latte for 30 yuan?"
+    assert thanked.expecting == "confirmation"
+    assert assistant.handle("yes", session).reply == "Order 1 placed."
+
+
 def test_slot_filling_then_confirmation(assistant: Assistant, cafe: Cafe) -> None:
     session = assistant.new_session()
     first = assistant.handle("order a coffee", session)
