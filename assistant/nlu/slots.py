@@ -5,6 +5,8 @@ Costs are in hundredths of a word edit: 0 is an exact value, 100 is as bad as a 
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -99,7 +101,14 @@ class ListFinder:
             forms.append(spoken)
         self.forms: tuple[str, ...] = tuple(forms)
         self.vocabulary = frozenset(self.tokens | set(self.joined))
-        self._fuzzy_keys = list(self.joined)
+        joined = list(self.joined)  # in the order the forms were declared
+        order = sorted(range(len(joined)), key=lambda i: len(joined[i]))
+        self._fuzzy_keys = [joined[i] for i in order]
+        """The joined forms, shortest first: a query compares only with those whose length
+        allows the cutoff."""
+        self._key_lengths = [len(key) for key in self._fuzzy_keys]
+        self._key_order = order
+        """Where each key comes in the list: of two keys as close, the earlier one wins."""
         self._heads = frozenset(key[:size] for key in self.joined for size in range(1, _HEAD + 1))
         """The first letters of joined forms: a value read exactly begins with one."""
         self.nearest = lru_cache(maxsize=_NEAREST_CACHE)(self._nearest_uncached)
@@ -186,8 +195,23 @@ class ListFinder:
     def _nearest_uncached(self, query: str) -> tuple[str, float] | None:
         """The value whose joined form is closest to ``query``, if close enough."""
         cutoff = 80.0 if len(query) < 8 else 72.0
-        found = process.extractOne(query, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return None if found is None else (self.joined[found[0]], found[1])
+        # fuzz.ratio is at most 2·min(q, k) / (q + k) for lengths q and k: only keys of
+        # lengths within these bounds can reach the cutoff.
+        share = cutoff / 100.0
+        shortest = math.ceil(len(query) * share / (2.0 - share) - 1e-9)
+        longest = math.floor(len(query) * (2.0 - share) / share + 1e-9)
+        start = bisect.bisect_left(self._key_lengths, shortest)
+        hits = process.extract(
+            query,
+            self._fuzzy_keys[start : bisect.bisect_right(self._key_lengths, longest)],
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            limit=None,
+        )
+        if not hits:
+            return None
+        key, score, _ = min(hits, key=lambda hit: (-hit[1], self._key_order[start + hit[2]]))
+        return self.joined[key], score
 
 
 def fuzzy_queries(
