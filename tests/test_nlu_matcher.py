@@ -727,3 +727,19 @@ def test_phrases(matcher: Matcher) -> None:
     assert "help" in everything
     assert matcher.phrases("no.such") == []
     assert all("{" not in phrase and "<" not in phrase for phrase in everything)
+
+
+@pytest.mark.parametrize(
+    ("declared", "nearest"),
+    [(("long", "short"), "long"), (("short", "long"), "short")],
+)
+def test_of_two_values_as_close_to_a_misspelling_the_one_declared_first_wins(
+    declared: tuple[str, str], nearest: str
+) -> None:
+    from assistant.nlu.slots import ListFinder
+
+    forms = {"long": ("abcdefxyz",), "short": ("abcd",)}
+    finder = ListFinder(SlotList(values={name: forms[name] for name in declared}))
+    # "abcdef" is as close to the longer form as to the shorter one (ratio 80 each).
+    assert finder.nearest("abcdef") == (nearest, 80.0)
+    assert finder.nearest("qwertyuiop") is None
