@@ -107,8 +107,11 @@ class NoticeWatcher(threading.Thread):
     def run(self) -> None:
         while not self._stopped.wait(self._every):
             with self._lock:
-                for notice in self._assistant.notices(self._session):
-                    self._show(notice)
+                try:
+                    for notice in self._assistant.notices(self._session):
+                        self._show(notice)
+                except OSError:  # the output went away (a closed pipe): nobody to tell
+                    return
 
     def stop(self) -> None:
         """Stop asking; returns once the last round is over."""
