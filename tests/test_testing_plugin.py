@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+# Imported before pytester takes its snapshot of the loaded modules, so that the test runs it
+# makes in this process share Ting's classes with the bundled plugins, whichever test runs
+# first.
+import assistant.assistant  # noqa: F401
+import assistant.testing  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 SKILL = """
@@ -104,10 +110,19 @@ def test_conversation_fixtures(skill_project: pytest.Pytester) -> None:
         def test_entry_point_names(ting_assistant_factory):
             assistant = ting_assistant_factory("timer")
             assert "timer" in assistant.skills and "coffee" not in assistant.skills
+
+        def test_notices(ting_assistant_factory):
+            import time
+            from assistant.testing import Conversation
+            conversation = Conversation(ting_assistant_factory("timer"))
+            conversation.say("set a timer for ten seconds")
+            assert conversation.notices() == []
+            told = conversation.notices(now=time.time() + 11)
+            assert [n.text for n in told] == ["Your timer for 10 seconds is done."]
         """
     )
     result = skill_project.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
 
 
 def test_environment_is_isolated(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..assistant import Assistant
     from ..dialog import Session
-    from ..messages import Turn
+    from ..messages import Notice, Turn
 
 __all__ = ["Conversation", "SPEECH_MODULE", "speech_runner"]
 
@@ -68,6 +68,11 @@ class Conversation:
     def expecting(self) -> str | None:
         """What the assistant waits for: a slot name, ``"confirmation"``, or ``None``."""
         return self.session.expecting
+
+    def notices(self, now: float | None = None) -> list[Notice]:
+        """What the skills would tell the user unprompted at ``now`` (default: the time now),
+        as an open `assistant chat` would tell it: each notice is told once."""
+        return self.assistant.notices(self.session, now)
 
     def state(self, skill: str) -> dict[str, Any]:
         """A skill's state in this conversation (what its handler sees as ``context.state``)."""
