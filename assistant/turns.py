@@ -159,9 +159,7 @@ def _change(
         return None
     session.pending_confirmation = None
     session.reprompts = 0
-    slots = {**request.slots, **changes}
-    changed = Match(intent=request.intent, skill=pending.skill, slots=slots, confidence=1.0)
-    return _fill_or_call(assistant, text, session, changed, slots, nlu_ms)
+    return _again(assistant, text, session, pending.skill, request, changes, nlu_ms)
 
 
 def _follow_up(assistant: Assistant, text: str, session: Session, nlu_ms: float) -> Turn | None:
@@ -176,6 +174,19 @@ def _follow_up(assistant: Assistant, text: str, session: Session, nlu_ms: float)
     changes = _slot_changes(assistant, text, skill, request)
     if not changes:
         return None
+    return _again(assistant, text, session, skill, request, changes, nlu_ms)
+
+
+def _again(
+    assistant: Assistant,
+    text: str,
+    session: Session,
+    skill: str,
+    request: IntentRequest,
+    changes: dict[str, SlotValue],
+    nlu_ms: float,
+) -> Turn:
+    """``request`` once more, with ``changes`` to its slots."""
     slots = {**request.slots, **changes}
     again = Match(intent=request.intent, skill=skill, slots=slots, confidence=1.0)
     return _fill_or_call(assistant, text, session, again, slots, nlu_ms)

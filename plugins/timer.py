@@ -38,9 +38,16 @@ TOLD_LATE_FOR = 12 * 3600
 within this many seconds; an older one is only marked as told."""
 
 
+_READY: set[Path] = set()
+"""Stores whose table this process has made or brought up to date."""
+
+
 def _store(data_dir: Path) -> sqlite3.Connection:
+    path = data_dir / _STORE
+    if path in _READY and path.exists():  # asked twice a second: the schema is checked once
+        return sqlite3.connect(path)
     data_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(data_dir / _STORE)
+    db = sqlite3.connect(path)
     db.execute(
         "CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY,"
         " seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL,"
@@ -51,6 +58,7 @@ def _store(data_dir: Path) -> sqlite3.Connection:
         for column in ("told", "cancelled"):
             if column not in columns:
                 db.execute(f"ALTER TABLE timers ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    _READY.add(path)
     return db
 
 
@@ -68,6 +76,8 @@ def add_timer(data_dir: Path, seconds: int, now: float | None = None) -> tuple[i
 def pending_timers(data_dir: Path, now: float | None = None) -> list[tuple[int, int, float]]:
     """(id, seconds, due) of timers that have not gone off yet."""
     now = time.time() if now is None else now
+    if not (data_dir / _STORE).exists():
+        return []
     with closing(_store(data_dir)) as db:
         rows = db.execute(
             "SELECT id, seconds, due FROM timers WHERE due > ? AND cancelled = 0 ORDER BY due",
@@ -137,7 +147,7 @@ def _left(seconds: float) -> str:
 
 def _list(context: SkillContext) -> Reply:
     now = time.time()
-    running = pending_timers(context.data_dir, now) if (context.data_dir / _STORE).exists() else []
+    running = pending_timers(context.data_dir, now)
     if not running:
         return Reply(text="You have no timers running.")
     parts = [
@@ -155,7 +165,7 @@ def _list(context: SkillContext) -> Reply:
 
 def _cancel(request: IntentRequest, context: SkillContext) -> Reply:
     now = time.time()
-    running = pending_timers(context.data_dir, now) if (context.data_dir / _STORE).exists() else []
+    running = pending_timers(context.data_dir, now)
     if not running:
         return Reply(text="You have no timers running.")
     seconds = request.slots.get("duration")

@@ -283,7 +283,6 @@ class Catalog:
                 misheard.setdefault(word, []).append((i, cost))
         unknown = [t not in self.fuzzy_gate and not t.isdigit() for t in inp.tokens]
         fuzzy_at = tuple(any(unknown[i : i + MAX_FUZZY_SPAN]) for i in range(inp.n))
-        forms = tuple(readings(token) for token in inp.tokens)
         return Probe(
             fuzzy_at=fuzzy_at,
             queries=tuple(
@@ -292,7 +291,7 @@ class Catalog:
             ),
             fuzzy={},
             inp=inp,
-            readings=forms,
+            readings=tuple(readings(token) for token in inp.tokens),
             free=self._free,
             variants=variants,
             near=near,

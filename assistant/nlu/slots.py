@@ -128,8 +128,7 @@ class ListFinder:
         )
         if begins:
             self._spoken(tokens, start, best)
-        if letter_of(first) is not None:
-            self._spelt(tokens, start, best)
+        self._spelt(tokens, start, best)
         if tolerant and not first.isdigit():
             self._fuzzy(tokens, start, known, best)
         return [(end, value, cost, 0) for end, (cost, value) in best.items()]

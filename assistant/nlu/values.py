@@ -5,7 +5,6 @@ from __future__ import annotations
 from .align import Input
 from .normalize import singulars
 from .slots import ListFinder, spelt_readings
-from .spelling import letter_of
 
 __all__ = ["ValueIndex"]
 
@@ -58,10 +57,9 @@ class ValueIndex:
                     for form in singulars(joined):
                         for key in starts.get(form, ()):
                             places.setdefault(key, set()).add(start)
-            if letter_of(tokens[start]) is not None:
-                for _, text in spelt_readings(tokens, start):
-                    for key in spelt.get(text, ()):
-                        places.setdefault(key, set()).add(start)
+            for _, text in spelt_readings(tokens, start):
+                for key in spelt.get(text, ()):
+                    places.setdefault(key, set()).add(start)
         found: set[int] = set()
         covers: dict[int, frozenset[int]] = {}
         for key, at in places.items():
