@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,21 +13,49 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEV_LABELS = SHARED / "audio" / "dev" / "labels.jsonl"
 
 
+_SESSION_HOME = pytest.StashKey[Path]()
+
+
+def _isolated_env(home: Path) -> dict[str, str]:
+    """HOME, the XDG folders and Ting's data folder, all inside ``home``."""
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "TING_DATA_DIR": str(home / "data" / "ting"),
+    }
+
+
+def _ting_vars() -> list[str]:
+    return [name for name in os.environ if name.startswith("TING_")]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Isolate the whole run before any fixture exists, module- and session-scoped included."""
+    home = Path(tempfile.mkdtemp(prefix="ting-test-home-"))
+    config.stash[_SESSION_HOME] = home
+    for var in _ting_vars():
+        del os.environ[var]
+    os.environ.update(_isolated_env(home))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_SESSION_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Keep tests away from the user's config, data, cache and installed plugin allow-list."""
-    home = tmp_path_factory.mktemp("home")
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-    ):
-        monkeypatch.setenv(var, str(home / sub))
-    monkeypatch.setenv("TING_DATA_DIR", str(home / "data" / "ting"))
-    for var in ("TING_CONFIG", "TING_LOAD_PLUGINS", "TING_MODEL"):
-        monkeypatch.delenv(var, raising=False)
+    """Each test also gets its own fresh home, config, data and cache folders."""
+    for var in _ting_vars():
+        monkeypatch.delenv(var)
+    for var, value in _isolated_env(tmp_path_factory.mktemp("home")).items():
+        monkeypatch.setenv(var, value)
 
 
 @pytest.fixture
