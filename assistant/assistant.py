@@ -37,6 +37,7 @@ class Assistant:
         self.skills: dict[str, LoadedSkill] = {}
         self._owner_by_intent: dict[str, LoadedSkill] = {}
         self._handlers: dict[tuple[str, str], Any] = {}
+        self._notice_failures: set[str] = set()
         self._collect_skills()
         self.matcher = self._build_matcher()
         self.services: Any = None
@@ -210,8 +211,12 @@ class Assistant:
                 continue
             try:
                 results = caller(context=self.context(loaded, session), now=now)
-            except Exception:
-                _LOGGER.exception("skill %s failed to tell what is due", loaded.name)
+            except Exception as exc:
+                # Asked twice a second: a skill that keeps failing is logged once, not each time.
+                if loaded.name not in self._notice_failures:
+                    self._notice_failures.add(loaded.name)
+                    _LOGGER.error("skill %s failed to tell what is due: %s", loaded.name, exc)
+                _LOGGER.debug("skill %s failed to tell what is due", loaded.name, exc_info=True)
                 continue
             for texts in results:
                 if not isinstance(texts, list | tuple):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
 
 from assistant import IntentRequest, Reply, SkillContext, hookimpl
+from assistant.sqlitefiles import check_sound, is_damage, move_aside
 
 from .vocab import load_skill
 
 __version__ = "0.1.0"
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -48,6 +52,20 @@ def _store(data_dir: Path) -> sqlite3.Connection:
         return sqlite3.connect(path)
     data_dir.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
+    try:
+        check_sound(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        if not is_damage(exc):
+            raise
+        aside = move_aside(path)
+        _LOGGER.warning(
+            "timer store %s could not be read (%s): moved it to %s and started a new one",
+            path,
+            exc,
+            aside.name,
+        )
+        db = sqlite3.connect(path)
     db.execute(
         "CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY,"
         " seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL,"

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..sqlitefiles import check_sound, is_damage, move_aside
 from .manifest import ServiceManifest
 
 __all__ = ["INDEX_FILE", "SearchIndex", "manifests_hash"]
@@ -56,20 +57,41 @@ class SearchIndex:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self.rebuilt = self._sync(manifests)
+        self.damaged: Path | None = None  # where a damaged index file was moved to
+        try:
+            self._db = self._open()
+            self.rebuilt = self._sync(manifests)
+        except sqlite3.DatabaseError as exc:
+            if self.path == ":memory:" or not Path(self.path).exists() or not is_damage(exc):
+                raise
+            # Only a cache of the manifests: set the file aside and build it again.
+            self._db.close()
+            self.damaged = move_aside(Path(self.path))
+            _LOGGER.warning(
+                "service index %s was damaged (%s): moved it to %s and rebuilt it",
+                self.path,
+                exc,
+                self.damaged.name,
+            )
+            self._db = self._open()
+            self.rebuilt = self._sync(manifests, quiet=True)
         with self._lock:
             rows = self._db.execute("SELECT rowid, id FROM services").fetchall()
         self._ids: dict[int, str] = {int(rowid): str(sid) for rowid, sid in rows}
+
+    def _open(self) -> sqlite3.Connection:
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        check_sound(self._db)
+        return self._db
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self._db.close()
 
-    def _sync(self, manifests: Sequence[ServiceManifest]) -> bool:
+    def _sync(self, manifests: Sequence[ServiceManifest], *, quiet: bool = False) -> bool:
         """Rebuild unless the stored hash equals the manifests'; True if it rebuilt."""
         digest = manifests_hash(manifests)
         db = self._db
@@ -87,7 +109,8 @@ class SearchIndex:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
-        _LOGGER.info("service directory index rebuilt: %d services", len(manifests))
+        if not quiet:
+            _LOGGER.info("service directory index rebuilt: %d services", len(manifests))
         return True
 
     @staticmethod
