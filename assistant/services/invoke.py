@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ServiceError
 from .manifest import Action, ServiceManifest
-from .store import Store
+from .store import MAX_KEY_LENGTH, Deadline, DeadlinePassed, Store, request_digest
 
 if TYPE_CHECKING:
     import httpx
@@ -139,6 +139,13 @@ class Invoker:
         if action is None:
             raise ServiceError(f"{manifest.name} has no action {action_name!r}")
         clean = action.check_arguments(manifest.name, dict(args or {}))
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
+            raise ServiceCallError(
+                manifest,
+                action_name,
+                "refused",
+                f"an idempotency key must have 1 to {MAX_KEY_LENGTH} characters",
+            )
         started = time.perf_counter()
         if action.side_effects:
             key = idempotency_key or uuid.uuid4().hex
@@ -168,14 +175,21 @@ class Invoker:
         self, entry: ServiceEntry, action: Action, args: dict[str, Any], key: str
     ) -> tuple[dict[str, Any], bool]:
         manifest = entry.manifest
+        request = request_digest(manifest.id, action.name, args)
         if manifest.remote:
-            previous = self.store.recorded(key)
+            try:
+                previous = self.store.recorded(key, manifest.id, action.name, request)
+            except ServiceError as exc:
+                raise ServiceCallError(manifest, action.name, "refused", str(exc)) from exc
             if previous is not None:
                 return previous, True
             data = self._attempt(entry, action, args, key)
-            self.store.remember(key, manifest.id, action.name, data)
+            self.store.remember(key, manifest.id, action.name, data, request)
             return data, False
         handler = self._handler(entry, action)
+        # The transaction lives no longer than the call: its wait for the file's lock ends
+        # with the deadline, and it commits only if the caller has not given up by then.
+        deadline = Deadline(manifest.timeout or self.timeout)
 
         def run() -> tuple[dict[str, Any], bool]:
             return self.store.once(
@@ -185,9 +199,11 @@ class Invoker:
                 lambda db: _as_object(
                     manifest, action.name, handler(args, self._context(entry, action, key, db))
                 ),
+                request=request,
+                deadline=deadline,
             )
 
-        result: tuple[dict[str, Any], bool] = self._in_thread(entry, action, run)
+        result: tuple[dict[str, Any], bool] = self._in_thread(entry, action, run, deadline)
         return result
 
     def _attempt(
@@ -211,13 +227,30 @@ class Invoker:
     ) -> CallContext:
         return CallContext(entry.manifest.id, action.name, self.store, self.clock(), key, db)
 
-    def _in_thread(self, entry: ServiceEntry, action: Action, run: Callable[[], Any]) -> Any:
+    def _in_thread(
+        self,
+        entry: ServiceEntry,
+        action: Action,
+        run: Callable[[], Any],
+        deadline: Deadline | None = None,
+    ) -> Any:
         manifest = entry.manifest
         future = self._pool.submit(run)
+        timeout = manifest.timeout or self.timeout
         try:
-            result = future.result(timeout=manifest.timeout or self.timeout)
+            try:
+                result = future.result(
+                    timeout=timeout if deadline is None else max(0.0, deadline.remaining())
+                )
+            except FutureTimeout:
+                future.cancel()
+                if deadline is None or deadline.abandon():
+                    raise
+                # It committed just as the time ran out: the stored outcome is the answer.
+                result = future.result()
         except FutureTimeout as exc:
-            future.cancel()
+            raise ServiceCallError(manifest, action.name, "timeout") from exc
+        except DeadlinePassed as exc:
             raise ServiceCallError(manifest, action.name, "timeout") from exc
         except ServiceCallError:
             raise

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,12 +15,24 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ServiceError
+from ..sqlitefiles import check_sound, is_damage, move_aside
 
-__all__ = ["STORE_FILE", "Store", "insert_order", "insert_redemption"]
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "STORE_FILE",
+    "Deadline",
+    "DeadlinePassed",
+    "Store",
+    "insert_order",
+    "insert_redemption",
+    "request_digest",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
 STORE_FILE = "services.sqlite3"
+MAX_KEY_LENGTH = 200
+_LOCK_WAIT = 10.0  # seconds a write waits for the file's lock when the call has no deadline
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -26,7 +40,8 @@ CREATE TABLE IF NOT EXISTS idempotency (
     service TEXT NOT NULL,
     action TEXT NOT NULL,
     result TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    request TEXT
 );
 CREATE TABLE IF NOT EXISTS orders (
     order_no TEXT PRIMARY KEY,
@@ -45,6 +60,50 @@ CREATE TABLE IF NOT EXISTS redeemed_coupons (
     created REAL NOT NULL
 );
 """
+
+
+class DeadlinePassed(ServiceError):
+    """The call's deadline passed before its transaction committed: nothing was written."""
+
+
+class Deadline:
+    """When a call must be over, and whether its caller gave up on it.
+
+    The worker commits only through :meth:`commit`, under the same lock the caller takes to
+    :meth:`abandon` the call: either the commit happened (and the caller reports success) or
+    the call was abandoned first (and the worker rolls back). Never both.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expires = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self.state = "running"  # "running" -> "committed" | "abandoned"
+
+    def remaining(self) -> float:
+        return self.expires - time.monotonic()
+
+    def commit(self, db: sqlite3.Connection) -> None:
+        """COMMIT, unless the caller gave up or the deadline passed (then DeadlinePassed)."""
+        with self._lock:
+            if self.state != "running" or self.remaining() <= 0:
+                self.state = "abandoned"
+                raise DeadlinePassed("the call ran out of time before it was stored")
+            db.execute("COMMIT")
+            self.state = "committed"
+
+    def abandon(self) -> bool:
+        """Give up on the call; False if it already committed (its result stands)."""
+        with self._lock:
+            if self.state == "committed":
+                return False
+            self.state = "abandoned"
+            return True
+
+
+def request_digest(service: str, action: str, args: Any) -> str:
+    """What an idempotency key was first used for: a digest of service, action and args."""
+    body = json.dumps([service, action, args], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 class Store:
@@ -67,9 +126,29 @@ class Store:
         else:
             self._target = str(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.damaged: Path | None = None  # where a damaged file was moved to, if one was
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if self._uri or not self.path.exists() or not is_damage(exc):
+                raise
+            self.damaged = move_aside(self.path)
+            _LOGGER.warning(
+                "service store %s could not be read (%s): moved it to %s and started a new one",
+                self.path,
+                exc,
+                self.damaged.name,
+            )
+            self._open()
+
+    def _open(self) -> None:
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
+            check_sound(db)
             db.executescript(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(idempotency)")}
+            if "request" not in columns:  # a store from before arguments were recorded
+                db.execute("ALTER TABLE idempotency ADD COLUMN request TEXT")
 
     def close(self) -> None:
         """Drop an in-memory store (files need no closing)."""
@@ -77,29 +156,51 @@ class Store:
             self._keepalive.close()
             self._keepalive = None
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._target, timeout=10.0, isolation_level=None, uri=self._uri)
+    def _connect(self, wait: float = _LOCK_WAIT) -> sqlite3.Connection:
+        db = sqlite3.connect(self._target, timeout=wait, isolation_level=None, uri=self._uri)
         db.execute("PRAGMA synchronous=FULL")
         db.row_factory = sqlite3.Row
         return db
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE), committed on success, rolled back on error."""
-        with closing(self._connect()) as db:
+    def transaction(self, deadline: Deadline | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), committed on success, rolled back on error.
+
+        With a deadline, waiting for the file's lock stops when the deadline does, and the
+        commit happens only if the caller has not given up (see :class:`Deadline`).
+        """
+        wait = _LOCK_WAIT if deadline is None else max(0.0, deadline.remaining())
+        with closing(self._connect(wait)) as db:
+            if deadline is not None and deadline.remaining() <= 0:
+                raise DeadlinePassed("the call ran out of time before it was stored")
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                if deadline is None:
+                    db.execute("COMMIT")
+                else:
+                    deadline.commit(db)
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
 
-    def recorded(self, key: str) -> dict[str, Any] | None:
-        """The stored result of an earlier call with this idempotency key, if any."""
+    def recorded(
+        self, key: str, service: str | None = None, action: str | None = None, request: str = ""
+    ) -> dict[str, Any] | None:
+        """The stored result of an earlier call with this idempotency key, if any.
+
+        With service and action: a ServiceError if the key was used for another call."""
+        _check_key(key)
         with closing(self._connect()) as db:
-            row = db.execute("SELECT result FROM idempotency WHERE key = ?", (key,)).fetchone()
-        return None if row is None else dict(json.loads(row["result"]))
+            row = db.execute(
+                "SELECT service, action, result, request FROM idempotency WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        if service is not None and action is not None:
+            _same_request(row, key, service, action, request)
+        return dict(json.loads(row["result"]))
 
     def once(
         self,
@@ -107,39 +208,59 @@ class Store:
         service: str,
         action: str,
         run: Callable[[sqlite3.Connection], dict[str, Any]],
+        *,
+        request: str = "",
+        deadline: Deadline | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Run a side-effect call at most once per key: (result, True if it was a replay).
 
-        ``run`` gets the open transaction to write its rows in; its result and the key are
-        committed with them, atomically.
+        ``run`` gets the open transaction to write its rows in; its result and the key (with
+        ``request``, the digest of what it was for) are committed with them, atomically. The
+        same key for another service, action or other arguments is refused (ServiceError).
+        With a deadline, nothing is committed once the deadline passed or the caller gave up
+        (DeadlinePassed).
         """
-        with self.transaction() as db:
+        _check_key(key)
+        with self.transaction(deadline) as db:
             row = db.execute(
-                "SELECT service, action, result FROM idempotency WHERE key = ?", (key,)
+                "SELECT service, action, result, request FROM idempotency WHERE key = ?", (key,)
             ).fetchone()
             if row is not None:
-                if (row["service"], row["action"]) != (service, action):
-                    raise ServiceError(
-                        f"idempotency key {key!r} was already used for {row['service']}."
-                        f"{row['action']}"
-                    )
+                _same_request(row, key, service, action, request)
                 _LOGGER.info("replaying %s.%s for key %s", service, action, key)
                 return dict(json.loads(row["result"])), True
             result = run(db)
             db.execute(
-                "INSERT INTO idempotency (key, service, action, result, created) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key, service, action, json.dumps(result, ensure_ascii=False), time.time()),
+                "INSERT INTO idempotency (key, service, action, result, created, request) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    service,
+                    action,
+                    json.dumps(result, ensure_ascii=False),
+                    time.time(),
+                    request or None,
+                ),
             )
         return result, False
 
-    def remember(self, key: str, service: str, action: str, result: dict[str, Any]) -> None:
+    def remember(
+        self, key: str, service: str, action: str, result: dict[str, Any], request: str = ""
+    ) -> None:
         """Record a remote side-effect result under its key (the first record wins)."""
+        _check_key(key)
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO idempotency (key, service, action, result, created) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key, service, action, json.dumps(result, ensure_ascii=False), time.time()),
+                "INSERT OR IGNORE INTO idempotency (key, service, action, result, created, "
+                "request) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    service,
+                    action,
+                    json.dumps(result, ensure_ascii=False),
+                    time.time(),
+                    request or None,
+                ),
             )
 
     def orders(self, service: str | None = None) -> list[dict[str, Any]]:
@@ -160,6 +281,25 @@ class Store:
             query, args = query + " WHERE service = ?", (service,)
         with closing(self._connect()) as db:
             return {str(row["coupon_id"]) for row in db.execute(query, args)}
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ServiceError(
+            f"an idempotency key must have 1 to {MAX_KEY_LENGTH} characters, not {len(key)}"
+        )
+
+
+def _same_request(row: sqlite3.Row, key: str, service: str, action: str, request: str) -> None:
+    """Refuse a key reused for another call (a record without a digest predates them)."""
+    if (row["service"], row["action"]) != (service, action):
+        raise ServiceError(
+            f"idempotency key {key!r} was already used for {row['service']}.{row['action']}"
+        )
+    if request and row["request"] and row["request"] != request:
+        raise ServiceError(
+            f"idempotency key {key!r} was already used for {service}.{action} with other arguments"
+        )
 
 
 def insert_order(
