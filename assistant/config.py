@@ -84,6 +84,12 @@ class ServiceSettings(BaseModel):
     manifests: Path | None = Field(
         None, description="Folder of extra service manifests (default: config dir / services)."
     )
+    token: str | None = Field(
+        None,
+        min_length=16,
+        description="Bearer token `services serve` asks for on actions with side effects "
+        "(beyond loopback one is generated when unset).",
+    )
 
 
 class Settings(BaseModel):

@@ -136,17 +136,42 @@ def show(obj: dict[str, Any], service_id: str, as_json: bool) -> None:
 @services.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow an address beyond this machine (e.g. 0.0.0.0); actions then need a token.",
+)
 @click.pass_obj
-def serve(obj: dict[str, Any], host: str, port: int) -> None:
+def serve(obj: dict[str, Any], host: str, port: int, allow_remote: bool) -> None:
     """Run the bundled mini-programs as a local HTTP JSON API (OpenAPI at /openapi.json)."""
-    from ..services.server import make_server
+    import secrets
 
+    from ..services.server import is_loopback, make_server
+
+    token = settings_from(obj["config_path"]).services.token
+    remote = not is_loopback(host)
+    if remote and not allow_remote:
+        raise click.ClickException(
+            f"{host} is reachable beyond this machine; pass --allow-remote to listen there."
+        )
+    generated = remote and not token
+    if generated:
+        token = secrets.token_urlsafe(32)
     with _open(obj) as directory:
         try:
-            server = make_server(directory, host, port)
+            server = make_server(directory, host, port, token=token)
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
         count = sum(1 for m in directory.manifests() if not m.remote)
+        if remote:
+            click.secho(
+                f"warning: listening on {host}:{server.server_address[1]}, reachable from "
+                "other machines; actions with side effects need the bearer token.",
+                fg="yellow",
+                err=True,
+            )
+        if generated:
+            click.echo(f"Token (send as Authorization: Bearer <token>): {token}", err=True)
         click.echo(
             f"Serving {count} mini programs at {server.root} "
             f"(OpenAPI: {server.root}/openapi.json); Ctrl-C stops.",
