@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -10,14 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .errors import PluginError
 
-__all__ = ["IntentSpec", "Skill", "SlotList", "SlotSpec", "SlotType", "SlotValue"]
+__all__ = ["NAME_PATTERN", "IntentSpec", "Skill", "SlotList", "SlotSpec", "SlotType", "SlotValue"]
 
 SlotType = Literal["list", "number", "duration", "day", "text"]
 SlotValue = str | int
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_INTENT_NAME = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
-_IDENT = r"^[a-z][a-z0-9_]*$"
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*$"
+"""Intent, slot and rule names: a letter, then letters, digits and ``_``, in parts joined by
+``.`` or ``-``. Names from other ecosystems fit as they are: ``coffee.order``, ``orderDrink``
+(Picovoice Rhino, Alexa), ``HassTurnOn`` (Home Assistant), ``coffeeDrink``."""
+_NAME_RULE = re.compile(NAME_PATTERN)
+_NAME_HELP = "letters, digits and _, in parts joined by . or - (e.g. coffee.order, orderDrink)"
+_SKILL_NAME = r"^[a-z][a-z0-9_]*$"
 
 
 class SlotList(BaseModel):
@@ -72,7 +79,10 @@ class IntentSpec(BaseModel):
 
     model_config = _FROZEN
 
-    name: str = Field(description="Dotted intent name, e.g. coffee.order.", pattern=_INTENT_NAME)
+    name: str = Field(
+        description="Intent name, e.g. coffee.order or orderDrink (see NAME_PATTERN).",
+        max_length=100,
+    )
     description: str = Field("", description="One line saying what the intent does.")
     templates: tuple[str, ...] = Field(
         description="Sentence templates (see docs/templates.md).", min_length=1
@@ -85,14 +95,19 @@ class IntentSpec(BaseModel):
         "assistant asks the user to confirm before the skill acts.",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _intent_name(cls, name: str) -> str:
+        if not _NAME_RULE.match(name):
+            raise ValueError(f"intent name {name!r} must be {_NAME_HELP}")
+        return name
+
     @field_validator("slots")
     @classmethod
     def _slot_names(cls, slots: dict[str, SlotSpec]) -> dict[str, SlotSpec]:
-        import re
-
         for name in slots:
-            if not re.match(_IDENT, name):
-                raise ValueError(f"slot name {name!r} must be lower-case letters, digits and _")
+            if not _NAME_RULE.match(name) or len(name) > 100:
+                raise ValueError(f"slot name {name!r} must be {_NAME_HELP}")
         return slots
 
 
@@ -101,7 +116,9 @@ class Skill(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    name: str = Field(description="Short unique name, e.g. coffee.", pattern=_IDENT)
+    name: str = Field(
+        description="Short unique name in lower case, e.g. coffee.", pattern=_SKILL_NAME
+    )
     description: str = Field("", description="One line for help: what the skill can do.")
     version: str | None = Field(None, description="Version; defaults to its distribution's.")
     intents: tuple[IntentSpec, ...] = Field((), description="The intents the skill handles.")
@@ -117,7 +134,11 @@ class Skill(BaseModel):
 
     @model_validator(mode="after")
     def _slots_resolve(self) -> Skill:
+        seen: set[str] = set()
         for intent in self.intents:
+            if intent.name in seen:
+                raise ValueError(f"intent {intent.name!r} is declared twice")
+            seen.add(intent.name)
             for slot_name, slot in intent.slots.items():
                 if slot.type == "list":
                     list_name = slot.list or slot_name

@@ -71,7 +71,7 @@ def test_nested_rules() -> None:
         ("order [a|] latte", "empty optional part"),
         ("order {drink", "unclosed '{'"),
         ("order drink}", "unexpected '}'"),
-        ("order {Drink}", "bad slot name"),
+        ("order {my drink}", "bad slot name"),
         ("order {}", "bad slot name"),
         ("<missing> latte", "unknown rule <missing>"),
         ("{query}", "no literal word"),

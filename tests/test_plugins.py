@@ -110,7 +110,7 @@ BROKEN = {
         @hookimpl
         def register_skills(register):
             register(Skill.model_validate({"name": "bad", "intents": [
-                {"name": "NoDots", "templates": ["hello"]}]}))
+                {"name": "no dots", "templates": ["hello"]}]}))
         """,
     "badtemplate.py": """
         from assistant import Skill, hookimpl

@@ -25,11 +25,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from ..errors import TemplateError
+from ..skill import NAME_PATTERN
 from .normalize import normalize
 
 __all__ = ["Alt", "Node", "Opt", "Seq", "Slot", "Word", "literal_words", "parse_template"]
 
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+_IDENT = re.compile(NAME_PATTERN)  # slot and rule names, as the skill declares them
 _SPECIAL = "()[]|{}<>"
 
 
