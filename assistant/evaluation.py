@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,15 @@ from .errors import AssistantError
 from .nlu import normalize
 from .skill import SlotValue
 
-__all__ = ["Label", "UtteranceResult", "by_condition", "read_labels", "score", "summarise"]
+__all__ = [
+    "Label",
+    "UtteranceResult",
+    "by_condition",
+    "read_labels",
+    "score",
+    "summarise",
+    "undeclared_names",
+]
 
 
 class Label(BaseModel):
@@ -67,6 +75,26 @@ def read_labels(path: Path) -> list[Label]:
     if not labels:
         raise AssistantError(f"{path}: the label file has no labels")
     return labels
+
+
+def undeclared_names(labels: Iterable[Label], declared: Mapping[str, Collection[str]]) -> list[str]:
+    """One line for each distinct intent, and each slot of an intent, that the labels name and
+    no loaded skill declares (such a label can never score).
+
+    :param declared: every loaded intent → the names of its slots.
+    """
+    problems: dict[str, None] = {}
+    for label in labels:
+        if label.intent is None:
+            continue
+        slots = declared.get(label.intent)
+        if slots is None:
+            problems[f"label intent {label.intent!r} is not declared by any loaded skill"] = None
+            continue
+        for slot in label.slots:
+            if slot not in slots:
+                problems[f"label slot {slot!r} is not declared by intent {label.intent!r}"] = None
+    return list(problems)
 
 
 def _words(value: SlotValue) -> set[str]:

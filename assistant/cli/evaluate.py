@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,10 +12,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..assistant import Assistant
-from ..evaluation import Label, UtteranceResult, read_labels, score, summarise
-from .common import assistant_options, echo_json, json_option, make_assistant
+from ..evaluation import Label, UtteranceResult, read_labels, score, summarise, undeclared_names
+from ..plugins import ALLOW_ENV
+from .common import assistant_options, echo_json, json_option, make_assistant, model_value
 
 __all__ = [
+    "declared_slots",
     "eval_command",
     "evaluate_audio",
     "evaluate_text",
@@ -34,6 +37,15 @@ def text_slot_checker(assistant: Assistant) -> Callable[[str | None, str], bool]
         return slot in slots and slots[slot].type == "text"
 
     return is_text_slot
+
+
+def declared_slots(assistant: Assistant) -> dict[str, set[str]]:
+    """Every loaded intent and the names of its slots."""
+    return {
+        intent.name: set(intent.slots)
+        for loaded in assistant.skills.values()
+        for intent in loaded.skill.intents
+    }
 
 
 def evaluate_text(assistant: Assistant, labels: list[Label]) -> list[UtteranceResult]:
@@ -158,7 +170,7 @@ def evaluate_audio(
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--text-only", is_flag=True, help="Score the labels' text fields, not the audio.")
 @click.option("--engine", help="Recognition engine for the audio (default: speech.engine).")
-@click.option("--model", help="Model catalog name or path for the engine.")
+@click.option("--model", callback=model_value, help="Model catalog name or path for the engine.")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -184,10 +196,17 @@ def eval_command(
     as_json: bool,
     config_path: Path | None,
     plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None,
 ) -> None:
     """Score recognition on a JSONL label file: the audio, or with --text-only the text."""
     label_list = read_labels(labels)
-    with make_assistant(config_path, plugins_dirs, quiet=as_json) as assistant:
+    if plugin_names is not None:  # worker processes build their assistants from the environment
+        os.environ[ALLOW_ENV] = ",".join(plugin_names)
+    with make_assistant(
+        config_path, plugins_dirs, plugin_names=plugin_names, quiet=as_json
+    ) as assistant:
+        for problem in undeclared_names(label_list, declared_slots(assistant)):
+            click.secho(f"warning: {problem}", fg="yellow", err=True)
         if text_only:
             results = evaluate_text(assistant, label_list)
             summary = summarise(results)

@@ -9,23 +9,34 @@ from typing import Any
 
 import click
 
-from ..plugins import allowed_plugins, get_plugin_manager
+from ..plugins import get_plugin_manager
 from ..services.catalog import build_directory
 from ..services.directory import ServiceDirectory
 from ..services.manifest import ServiceManifest
-from .common import assistant_options, echo_json, json_option, settings_from
+from .common import (
+    assistant_options,
+    echo_json,
+    json_option,
+    plugin_allow_list,
+    plugin_folders,
+    settings_from,
+)
 
 __all__ = ["services"]
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def _directory(config_path: Path | None, plugins_dirs: tuple[Path, ...]) -> ServiceDirectory:
+def _directory(
+    config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None = None,
+) -> ServiceDirectory:
     """The directory as the assistant builds it, without loading the intent matcher."""
     settings = settings_from(config_path)
+    folders = plugin_folders(settings, plugins_dirs)
     registry = get_plugin_manager(
-        plugins_dirs=[*plugins_dirs, settings.plugin_directory()],
-        allow=allowed_plugins(settings.plugins.load),
+        plugins_dirs=folders, allow=plugin_allow_list(settings, folders, plugin_names)
     )
     directory = build_directory(registry.manager, settings)
     for problem in [*map(str, registry.failures), *directory.problems]:
@@ -47,9 +58,18 @@ def _row(manifest: ServiceManifest) -> dict[str, Any]:
 @click.group()
 @assistant_options
 @click.pass_context
-def services(ctx: click.Context, config_path: Path | None, plugins_dirs: tuple[Path, ...]) -> None:
+def services(
+    ctx: click.Context,
+    config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None,
+) -> None:
     """The mini-program directory: list, search, show, serve."""
-    ctx.obj = {"config_path": config_path, "plugins_dirs": plugins_dirs}
+    ctx.obj = {
+        "config_path": config_path,
+        "plugins_dirs": plugins_dirs,
+        "plugin_names": plugin_names,
+    }
 
 
 @services.command("list")
@@ -192,7 +212,9 @@ class _open:
         self.obj = obj
 
     def __enter__(self) -> ServiceDirectory:
-        self.directory = _directory(self.obj["config_path"], self.obj["plugins_dirs"])
+        self.directory = _directory(
+            self.obj["config_path"], self.obj["plugins_dirs"], self.obj.get("plugin_names")
+        )
         return self.directory
 
     def __exit__(self, *exc: object) -> None:

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 
 from ..errors import ModelError
 from ..nlu import Matcher
-from .common import echo_json, json_option, make_assistant
+from .common import echo_json, json_option, make_assistant, model_value
 
 __all__ = ["check", "model_vocabulary", "unknown_words"]
 
@@ -93,14 +93,20 @@ def unknown_words(
 
 @click.command()
 @click.option("--engine", help="Engine whose model to check (default: speech.engine).")
-@click.option("--model", help="Model catalog name or path.")
+@click.option("--model", callback=model_value, help="Model catalog name or path.")
 @json_option
 @click.pass_obj
 def check(obj: dict[str, object], engine: str | None, model: str | None, as_json: bool) -> None:
     """List template words the speech model cannot recognise, with suggestions."""
     config_path = obj.get("config_path") if obj else None
     plugins_dirs = obj.get("plugins_dirs", ()) if obj else ()
-    assistant = make_assistant(config_path, plugins_dirs, quiet=as_json)  # type: ignore[arg-type]
+    plugin_names = obj.get("plugin_names") if obj else None
+    assistant = make_assistant(
+        config_path,  # type: ignore[arg-type]
+        plugins_dirs,  # type: ignore[arg-type]
+        plugin_names=plugin_names,  # type: ignore[arg-type]
+        quiet=as_json,
+    )
     settings = assistant.settings
     engine = engine or settings.speech.engine
     if engine != "vosk":

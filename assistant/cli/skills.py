@@ -33,13 +33,21 @@ def _summary(loaded: LoadedSkill, source: str | None) -> dict[str, object]:
 @assistant_options
 @click.pass_context
 def skills(
-    ctx: click.Context, as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]
+    ctx: click.Context,
+    as_json: bool,
+    config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None,
 ) -> None:
     """List loaded skills: name, version, where from, intents."""
-    ctx.obj = {"config_path": config_path, "plugins_dirs": plugins_dirs}
+    ctx.obj = {
+        "config_path": config_path,
+        "plugins_dirs": plugins_dirs,
+        "plugin_names": plugin_names,
+    }
     if ctx.invoked_subcommand is not None:
         return
-    assistant = make_assistant(config_path, plugins_dirs)
+    assistant = make_assistant(config_path, plugins_dirs, plugin_names=plugin_names)
     rows = [
         _summary(loaded, assistant.registry.info[loaded.plugin].source)
         for loaded in sorted(assistant.skills.values(), key=lambda s: s.name)
@@ -60,7 +68,11 @@ def skills(
 @click.pass_obj
 def show(obj: dict[str, object], name: str, as_json: bool) -> None:
     """Show a skill's intents, slots and example sentences."""
-    assistant = make_assistant(obj["config_path"], obj["plugins_dirs"])  # type: ignore[arg-type]
+    assistant = make_assistant(
+        obj["config_path"],  # type: ignore[arg-type]
+        obj["plugins_dirs"],  # type: ignore[arg-type]
+        plugin_names=obj.get("plugin_names"),  # type: ignore[arg-type]
+    )
     loaded = assistant.skills.get(name)
     if loaded is None:
         known = ", ".join(sorted(assistant.skills))

@@ -12,7 +12,7 @@ from ..config import Settings
 from ..errors import AssistantError
 from ..messages import Notice
 from ..speech.engines import load_recognizer
-from .common import assistant_options, echo_json, json_option, make_assistant
+from .common import assistant_options, echo_json, json_option, make_assistant, model_value
 from .devices import devices
 
 __all__ = ["devices", "run", "transcribe"]
@@ -21,7 +21,9 @@ engine_option = click.option(
     "--engine", help="Recognition engine: vosk (default) or whisper, or a plugin's engine."
 )
 model_option = click.option(
-    "--model", help="Model catalog name or path (default: from the environment or config)."
+    "--model",
+    callback=model_value,
+    help="Model catalog name or path (default: from the environment or config).",
 )
 
 
@@ -96,6 +98,7 @@ def run(
     as_json: bool,
     config_path: Path | None,
     plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None,
 ) -> None:
     """Listen and answer: the microphone by default, or recorded files with --audio."""
     from ..speech.audio import audio_files
@@ -104,7 +107,9 @@ def run(
 
     files = audio_files(audio_paths) if audio_paths else []
     live = not files
-    with make_assistant(config_path, plugins_dirs, quiet=as_json) as assistant:
+    with make_assistant(
+        config_path, plugins_dirs, plugin_names=plugin_names, quiet=as_json
+    ) as assistant:
         settings = assistant.settings
         use_wake = (settings.speech.wake if live else False) if wake is None else wake
         use_speech = (settings.speech.speak if live else False) if speak is None else speak
@@ -172,12 +177,15 @@ def transcribe(
     as_json: bool,
     config_path: Path | None,
     plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None,
 ) -> None:
     """Print what the recogniser hears in audio files, with word timings and confidences."""
     from ..speech.audio import audio_files, load_audio
 
     files = audio_files(paths)
-    with make_assistant(config_path, plugins_dirs, quiet=True) as assistant:
+    with make_assistant(
+        config_path, plugins_dirs, plugin_names=plugin_names, quiet=True
+    ) as assistant:
         recognizer = load_recognizer(assistant, engine, model)
         heard_any = False
         for path in files:

@@ -30,10 +30,14 @@ def turn_json(turn: Turn) -> dict[str, object]:
 @json_option
 @assistant_options
 def say(
-    text: tuple[str, ...], as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]
+    text: tuple[str, ...],
+    as_json: bool,
+    config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None,
 ) -> None:
     """Say TEXT to the assistant and print its reply (exit 1 if it did not understand)."""
-    with make_assistant(config_path, plugins_dirs) as assistant:
+    with make_assistant(config_path, plugins_dirs, plugin_names=plugin_names) as assistant:
         turn = assistant.handle(" ".join(text))
     if as_json:
         echo_json(turn_json(turn))
@@ -45,12 +49,17 @@ def say(
 @click.command()
 @json_option
 @assistant_options
-def chat(as_json: bool, config_path: Path | None, plugins_dirs: tuple[Path, ...]) -> None:
+def chat(
+    as_json: bool,
+    config_path: Path | None,
+    plugins_dirs: tuple[Path, ...],
+    plugin_names: tuple[str, ...] | None,
+) -> None:
     """A typed conversation with follow-ups and confirmation; Ctrl-D leaves."""
     interactive = sys.stdin.isatty()
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes must not end the chat
-    with make_assistant(config_path, plugins_dirs) as assistant:
+    with make_assistant(config_path, plugins_dirs, plugin_names=plugin_names) as assistant:
         session = assistant.new_session()
         if interactive and not as_json:
             click.echo('Type to talk to Ting; "help" lists what it can do; Ctrl-D leaves.')
