@@ -22,6 +22,16 @@ if TYPE_CHECKING:
         TemplateError,
     )
     from .messages import IntentRequest, Notice, Reply, Turn
+    from .services.skillkit import (
+        directory_of,
+        idempotency_key,
+        open_app,
+        pending_details,
+        remember_pending,
+        service_reply,
+        set_open_app,
+        what_it_offers,
+    )
     from .skill import IntentSpec, Skill, SlotList, SlotSpec
     from .skillcontext import LoadedSkill, SkillContext
 
@@ -52,6 +62,15 @@ _EXPORTS = {
     "SlotSpec": "skill",
     "LoadedSkill": "skillcontext",
     "SkillContext": "skillcontext",
+    # Helpers for skills answered by mini-program services (docs/writing-a-skill.md).
+    "directory_of": "services.skillkit",
+    "idempotency_key": "services.skillkit",
+    "open_app": "services.skillkit",
+    "pending_details": "services.skillkit",
+    "remember_pending": "services.skillkit",
+    "service_reply": "services.skillkit",
+    "set_open_app": "services.skillkit",
+    "what_it_offers": "services.skillkit",
 }
 
 __all__ = [
@@ -77,8 +96,16 @@ __all__ = [
     "TemplateError",
     "Turn",
     "__version__",
+    "directory_of",
     "hookimpl",
+    "idempotency_key",
     "load_settings",
+    "open_app",
+    "pending_details",
+    "remember_pending",
+    "service_reply",
+    "set_open_app",
+    "what_it_offers",
 ]
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .skill import SlotValue
 
@@ -43,14 +44,32 @@ class Reply(BaseModel):
         description="The reply is a yes/no question; on yes the skill is called again with "
         "confirmed=True, on no the action is dropped.",
     )
-    done: bool = Field(
-        True, description="False when the reply asks something and the skill expects an answer."
-    )
     data: dict[str, Any] = Field(
         default_factory=dict, description="Structured result (an order id, bus times) for --json."
     )
     service: str | None = Field(None, description="The mini-program service that answered.")
     action: str | None = Field(None, description="The service action that was called.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_done(cls, data: Any) -> Any:
+        """``done`` was never read: it is accepted, with a warning, and ignored."""
+        if isinstance(data, dict) and "done" in data:
+            warnings.warn(_DONE_GONE, DeprecationWarning, stacklevel=3)
+            data = {key: value for key, value in data.items() if key != "done"}
+        return data
+
+    @property
+    def done(self) -> bool:
+        """Deprecated: always True; a question is ``confirm=True`` or a required slot's prompt."""
+        warnings.warn(_DONE_GONE, DeprecationWarning, stacklevel=2)
+        return True
+
+
+_DONE_GONE = (
+    "Reply.done is deprecated and ignored: the dialog knows when a reply asks something "
+    "(confirm=True, a required slot's prompt); drop done="
+)
 
 
 class Turn(BaseModel):
