@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import tempfile
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
-from .errors import ConfigError
+from .errors import AssistantError, ConfigError
 
 __all__ = [
     "APP_NAME",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "NluSettings",
     "PluginSettings",
     "ServiceSettings",
@@ -23,11 +27,20 @@ __all__ = [
     "default_config_path",
     "format_validation_error",
     "load_settings",
+    "read_data_file",
 ]
 
 APP_NAME = "ting"
 ENV_PREFIX = "TING_"
 _SECTION = ConfigDict(frozen=True, extra="forbid")
+MAX_FILE_BYTES = 1_000_000
+"""The largest config file or service manifest Ting reads."""
+MAX_DEPTH = 32
+"""How deeply tables and arrays may nest in a config file, a manifest or an override."""
+
+# A bool is not a number, and a count is not 2.0: numbers are taken as they are written.
+_Int = Annotated[int, Strict()]
+_Float = Annotated[float, Strict()]
 
 
 class NluSettings(BaseModel):
@@ -35,8 +48,12 @@ class NluSettings(BaseModel):
 
     model_config = _SECTION
 
-    threshold: float = Field(
-        0.65, ge=0.0, le=1.0, description="Matches below this confidence are rejected."
+    threshold: _Float = Field(
+        0.65,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="Matches below this confidence are rejected.",
     )
 
 
@@ -50,6 +67,19 @@ class PluginSettings(BaseModel):
     )
     load: list[str] | None = Field(
         None, description="Allow-list of plugin names to load; unset loads all."
+    )
+    timeout: float = Field(
+        5.0,
+        ge=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds a plugin's code may run per call (import, hooks) before Ting "
+        "gives up on it and goes on; 0: no limit.",
+    )
+    trusted: list[str] = Field(
+        default_factory=list,
+        description="Plugin folders to read even though other users can write to them or own "
+        "them (as git's safe.directory); '*' trusts every folder.",
     )
 
 
@@ -66,10 +96,10 @@ class SpeechSettings(BaseModel):
     wake: bool = Field(True, description="Wait for the wake phrase before each command.")
     speak: bool = Field(True, description="Speak replies aloud.")
     voice: str | None = Field(None, description="Piper voice (.onnx path or package name).")
-    endpoint_silence_ms: int = Field(
+    endpoint_silence_ms: _Int = Field(
         600, ge=100, le=5000, description="Silence that ends an utterance, milliseconds."
     )
-    threads: int = Field(
+    threads: _Int = Field(
         2, ge=1, le=64, description="CPU threads each recogniser may use (Whisper)."
     )
 
@@ -79,8 +109,10 @@ class ServiceSettings(BaseModel):
 
     model_config = _SECTION
 
-    timeout: float = Field(3.0, gt=0, description="Seconds before a service call gives up.")
-    retries: int = Field(2, ge=0, le=10, description="Retries for actions without side effects.")
+    timeout: _Float = Field(
+        3.0, gt=0, le=600, allow_inf_nan=False, description="Seconds before a call gives up."
+    )
+    retries: _Int = Field(2, ge=0, le=10, description="Retries for actions without side effects.")
     manifests: Path | None = Field(
         None, description="Folder of extra service manifests (default: config dir / services)."
     )
@@ -129,30 +161,123 @@ def default_config_path() -> Path:
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     """Read the config file (``path``, else $TING_CONFIG, else the default) and the environment.
 
-    A missing default file is fine; a missing file that was asked for is an error.
+    A missing default file is fine; a missing file that was asked for is an error, and so is
+    a data folder that cannot hold files.
     """
     explicit = path is not None or bool(os.environ.get("TING_CONFIG"))
     config_path = Path(path or os.environ.get("TING_CONFIG") or default_config_path())
     data: dict[str, Any] = {}
-    if config_path.exists():
-        try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_path}: not valid TOML ({exc}); fix the syntax") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{config_path}: cannot read the config file ({exc})") from exc
+    found = os.path.lexists(config_path)
+    if found:
+        data = read_data_file(config_path, ConfigError, "config file")
     elif explicit:
         raise ConfigError(
             f"{config_path}: config file not found; create it or drop --config / TING_CONFIG"
         )
+    from_file = "data_dir" in data
     _merge(data, environment_overrides())
     data.update(overrides)
-    if config_path.exists():
+    if found:
         data.setdefault("source", config_path)
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, config_path)) from exc
+        raise ConfigError(format_validation_error(exc, config_path if found else None)) from exc
+    problem = data_dir_problem(settings.data_dir)
+    if problem is not None:
+        where = _where(("data_dir",), config_path if from_file else None)
+        raise ConfigError(f"{where}: data_dir: {problem}; set it to a folder Ting can write to")
+    return settings
+
+
+def read_data_file(path: Path, error: type[AssistantError], what: str) -> dict[str, Any]:
+    """The table a small TOML file (or, named ``*.json``, JSON file) holds.
+
+    Only a regular file of at most MAX_FILE_BYTES is read, and it is opened without
+    blocking: a FIFO or a device would wait or read forever. Tables nested deeper than
+    MAX_DEPTH are refused. ``error`` is raised with a message naming the file, the problem
+    and ``what`` the file should be ("config file", "manifest").
+    """
+    kind = "JSON" if path.suffix == ".json" else "TOML"
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{path}: {_file_kind(info.st_mode)}, not a file; make it a {what}")
+        if info.st_size > MAX_FILE_BYTES:
+            raise error(f"{path}: larger than 1 MB; a {what} must be smaller")
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise error(f"{path}: not a regular file; make it a {what}")
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise error(f"{path}: larger than 1 MB; a {what} must be smaller")
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+    except RecursionError:
+        data = None  # nested past what the parser can follow: far deeper than MAX_DEPTH
+    except ValueError as exc:  # JSONDecodeError and TOMLDecodeError
+        raise error(f"{path}: not valid {kind} ({exc}); fix the syntax") from exc
+    if data is None or _too_deep(data):
+        raise error(f"{path}: nested more than {MAX_DEPTH} levels deep; flatten the {what}")
+    if not isinstance(data, dict):
+        raise error(f"{path}: a {what} must be one object, not {type(data).__name__}")
+    return data
+
+
+def data_dir_problem(path: Path) -> str | None:
+    """Why files cannot be kept in ``path`` (not a folder, not writable), or None.
+
+    Nothing is left behind: a folder that does not exist yet is judged by the nearest one
+    above it that does, and the test file is anonymous.
+    """
+    folder = path
+    try:
+        while not os.path.isdir(folder):
+            if os.path.lexists(folder):
+                return f"{folder} is not a folder"
+            if folder.parent == folder:
+                return f"{path} cannot be made"
+            folder = folder.parent
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"cannot create files in {folder} ({exc.strerror or exc})"
+    return None
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether tables and arrays nest more than ``limit`` levels (without recursing)."""
+    stack = [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children = list(node.values())
+        elif isinstance(node, list | tuple):
+            children = list(node)
+        else:
+            continue
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
 
 
 # Variables that are not settings keys: they name the file, the model or the plugin allow-list.
@@ -163,28 +288,39 @@ def environment_overrides(environ: dict[str, str] | None = None) -> dict[str, An
     """TING_SECTION__KEY=value variables as nested settings data.
 
     Values are parsed as JSON where they can be (numbers, booleans, lists), else kept as text.
+    A variable that sets a key inside a value another one sets is a ConfigError.
     """
     environ = dict(os.environ) if environ is None else environ
     data: dict[str, Any] = {}
-    for name, raw in environ.items():
+    for name, raw in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX) or name[len(ENV_PREFIX) :] in _NOT_KEYS:
             continue
         path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
         if not path:
             continue
+        deep = False
         try:
             value: Any = json.loads(raw)
+        except RecursionError:
+            value, deep = raw, True
         except ValueError:
             value = raw
+        if deep or _too_deep(value, MAX_DEPTH - len(path)):
+            raise ConfigError(
+                f"environment variable {name}: nested more than {MAX_DEPTH} levels deep"
+            )
         if isinstance(value, dict):
             value = raw
         node = data
-        for part in path[:-1]:
+        for depth, part in enumerate(path[:-1], 1):
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                break
-        else:
-            node[path[-1]] = value
+                other = ENV_PREFIX + "__".join(path[:depth]).upper()
+                raise ConfigError(
+                    f"environment variable {name}: {other} already sets "
+                    f"{'.'.join(path[:depth])} to a value; drop one of the two"
+                )
+        node[path[-1]] = value
     return data
 
 
@@ -207,14 +343,23 @@ def format_validation_error(
     error = exc.errors()[0]
     loc = (*prefix, *(str(part) for part in error["loc"]))
     key = ".".join(loc)
-    env_name = ENV_PREFIX + "__".join(loc).upper()
-    if env_name in os.environ:
-        where = f"environment variable {env_name}"
-    else:
-        where = str(source or "config")
+    where = _where(loc, source)
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "unknown key; check its spelling or remove it"
     elif error["type"] == "missing":
         message = "required key is missing"
     return f"{where}: {key}: {message}"
+
+
+def _where(loc: tuple[str, ...], source: Path | str | None) -> str:
+    """Where the value at ``loc`` came from: the environment variable that set it (or set a
+    key inside it, or the section around it), else the config file, else the settings."""
+    key = tuple(part.lower() for part in loc)
+    for name in sorted(os.environ):
+        if not name.startswith(ENV_PREFIX) or name[len(ENV_PREFIX) :] in _NOT_KEYS:
+            continue
+        path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part)
+        if path and (path[: len(key)] == key or key[: len(path)] == path):
+            return f"environment variable {name}"
+    return str(source) if source is not None else "settings"

@@ -71,7 +71,7 @@ class Catalog:
     def _problem(self, exc: Exception) -> None:
         if self.strict:
             raise exc
-        _LOGGER.warning("%s", exc)
+        _LOGGER.debug("%s", exc)  # whoever builds the directory tells its problems, once
         self.problems.append(str(exc))
 
     def add_from_plugins(self, manager: pluggy.PluginManager) -> None:

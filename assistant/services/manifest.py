@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..config import read_data_file
 from ..errors import ManifestError, ServiceError
 
 __all__ = [
@@ -128,7 +127,12 @@ class ServiceManifest(BaseModel):
         pattern=r"^https?://[^\s]+$",
     )
     timeout: float | None = Field(
-        None, gt=0, le=60, description="Seconds before a call gives up (default: the settings)."
+        None,
+        gt=0,
+        le=60,
+        strict=True,
+        allow_inf_nan=False,
+        description="Seconds before a call gives up (default: the settings).",
     )
     actions: tuple[Action, ...] = Field(description="What it can do.", min_length=1)
 
@@ -173,20 +177,15 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 def load_manifest_file(path: str | Path) -> ServiceManifest:
-    """Read one manifest from a .json or .toml file; ManifestError names the file and problem."""
+    """Read one manifest from a .json or .toml file; ManifestError names the file and problem.
+
+    Only a regular file of at most 1 MB, nested at most 32 deep, is read (see
+    :func:`~assistant.config.read_data_file`).
+    """
     path = Path(path)
     if path.suffix not in MANIFEST_SUFFIXES:
         raise ManifestError(f"{path}: a manifest must be a .json or .toml file")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path}: cannot read the manifest ({exc})") from exc
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        kind = "JSON" if path.suffix == ".json" else "TOML"
-        raise ManifestError(f"{path}: not valid {kind} ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ManifestError(f"{path}: a manifest must be one object, not {type(data).__name__}")
+    data = read_data_file(path, ManifestError, "manifest")
     data = _actions_as_list(data)
     try:
         manifest = ServiceManifest.model_validate(data)
