@@ -14,7 +14,9 @@ import pytest
 
 from assistant import ConfigError, load_settings
 from assistant.config import MAX_FILE_BYTES
+from assistant.nlu import Matcher
 from assistant.services import ManifestError, load_manifest_file
+from assistant.skill import IntentSpec, Skill, SlotList, SlotSpec
 
 PROMPT = 20  # seconds: far more than any of these commands needs, far less than a hang
 
@@ -189,3 +191,60 @@ def test_a_data_dir_that_does_not_exist_yet_is_fine_and_left_uncreated(tmp_path:
     settings = load_settings(data_dir=tmp_path / "not" / "yet")
     assert settings.data_dir == tmp_path / "not" / "yet"
     assert list(tmp_path.iterdir()) == []
+
+
+def _drinks_and_answers() -> Matcher:
+    drink = SlotSpec(required=True, prompt="Which drink?")
+    coffee = Skill(
+        name="coffee",
+        lists={"drink": SlotList(values={"latte": (), "mocha": ()})},
+        intents=(
+            IntentSpec(
+                name="coffee.order",
+                slots={"drink": drink},
+                templates=("[a|an|some] [my] {drink} [please]", "(order|get) [a|an] coffee"),
+            ),
+        ),
+    )
+    answers = Skill(
+        name="answers",
+        intents=(
+            IntentSpec(name="answers.yes", templates=("(ok|okay) [go ahead]", "please do")),
+            IntentSpec(name="answers.thanks", templates=("(thanks|thank you) [a lot]",)),
+        ),
+    )
+    return Matcher.build([coffee, answers], threshold=0.0)
+
+
+@pytest.mark.parametrize(
+    "text", ["a the an my some", "the a", "some my", "a", "please", "um please", "an um the"]
+)
+def test_words_that_name_nothing_match_no_intent(text: str) -> None:
+    matcher = _drinks_and_answers()
+    assert matcher.best(text) is None
+    assert matcher.match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("okay", "answers.yes"),
+        ("ok please", "answers.yes"),
+        ("please do", "answers.yes"),
+        ("thanks", "answers.thanks"),
+        ("thanks a lot", "answers.thanks"),
+        ("a latte", "coffee.order"),
+        ("the an some mocha", "coffee.order"),
+        ("get a coffee", "coffee.order"),
+    ],
+)
+def test_a_whole_sentence_of_small_words_still_matches(text: str, intent: str) -> None:
+    match = _drinks_and_answers().match(text)
+    assert match is not None and match.intent == intent
+
+
+def test_the_bundled_skills_do_not_take_small_words_for_an_order() -> None:
+    result = assistant("say", "--json", "a the an my some")
+    assert result.returncode == 1, result.stderr
+    turn = json.loads(result.stdout)
+    assert turn["intent"] is None and not turn["understood"]

@@ -130,6 +130,8 @@ class Matcher:
         variants = catalog.variants(tokens)
         inp = Input(tokens, catalog.fuzzy_gate)
         candidates = catalog.candidates(inp, variants, intents)
+        if all(token in _SKIPPED for token in tokens):
+            candidates = _said_without_content(candidates, tokens)
         if not candidates:
             return None
         best: _Best | None = None
@@ -312,6 +314,23 @@ def _ambiguous(template: Template, alignment: Alignment, inp: Input) -> dict[str
         if len(values) > 1:
             out[name] = values
     return out
+
+
+def _said_without_content(templates: list[Template], tokens: Sequence[str]) -> list[Template]:
+    """The templates input of only articles and fillers can mean.
+
+    Such words name nothing: "a the some" orders no coffee because the coffee template has
+    an optional "a", and "please" alone says no "please do". Only a template that the input
+    says every required word of, one at least not an article ("okay", "thank you"), is meant.
+    """
+    spoken = set(tokens)
+    said = spoken - ARTICLES
+    return [
+        t
+        for t in templates
+        if any(said & group for group, _ in t.required)
+        and all(spoken & group for group, _ in t.required)
+    ]
 
 
 def _owned(tokens: Sequence[str], words: Sequence[str]) -> bool:
