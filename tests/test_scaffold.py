@@ -143,3 +143,49 @@ def test_pip_installs_and_its_tests_pass(generated: Path, tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "7 passed" in result.stdout
+
+
+def test_pyproject_registers_the_slow_marker_and_mypy(generated: Path) -> None:
+    project = tomllib.loads((generated / "pyproject.toml").read_text())
+    pytest_options = project["tool"]["pytest"]["ini_options"]
+    assert any(marker.startswith("slow:") for marker in pytest_options["markers"])
+    assert "--strict-markers" in pytest_options["addopts"]
+    mypy_options = project["tool"]["mypy"]
+    assert mypy_options["plugins"] == ["pydantic.mypy"]
+    assert mypy_options["mypy_path"][0] == "src"
+    assert any("mypy" in dep for dep in project["project"]["optional-dependencies"]["test"])
+    import assistant
+
+    root = Path(assistant.__file__).resolve().parent.parent
+    if str(root) not in {str(Path(entry).resolve()) for entry in sys.path if entry}:
+        assert mypy_options["mypy_path"][1:] == [str(root)]  # Ting found through an import hook
+
+
+def test_the_slow_marker_is_known(generated: Path) -> None:
+    (generated / "tests" / "test_audio.py").write_text(
+        "import pytest\n\n\n@pytest.mark.slow\ndef test_audio() -> None:\n    pass\n\n\n"
+        "def test_text() -> None:\n    pass\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"]
+        + ["tests/test_audio.py"],
+        cwd=generated,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed, 1 deselected" in result.stdout
+
+
+def test_mypy_passes_on_the_generated_package(generated: Path) -> None:
+    pytest.importorskip("mypy")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(generated / ".mypy_cache")],
+        cwd=generated,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues found in 2 source files" in result.stdout

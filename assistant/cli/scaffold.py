@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import sys
@@ -31,7 +32,7 @@ requires-python = ">=3.11"
 dependencies = ["ting"]
 
 [project.optional-dependencies]
-test = ["pytest>=8"]
+test = ["pytest>=8", "mypy>=1.10"]
 
 # Ting loads the skill through this entry point; its name is the plugin's name.
 [project.entry-points.ting]
@@ -46,6 +47,21 @@ $package = ["*.toml"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["src"]
+addopts = "--strict-markers"
+markers = [
+    "slow: plays audio through a speech model (deselect with -m 'not slow')",
+]
+
+[tool.mypy]
+files = ["src", "tests"]
+# mypy cannot follow the import hooks of an editable install (pip install -e): it reads this
+# package from src/, and Ting from the folder named here when Ting itself is installed so.
+mypy_path = $mypy_path
+plugins = ["pydantic.mypy"]
+
+[[tool.mypy.overrides]]
+module = ["assistant", "assistant.*"]
+follow_imports = "silent"  # Ting's types are used; its own modules are checked by Ting
 """
 
 _SKILL_TOML = """\
@@ -203,7 +219,8 @@ your friends by name.
 ## Develop
 
     pip install -e '.[test]'
-    pytest
+    pytest                  # -m 'not slow' leaves out tests that play audio
+    mypy                    # type-checks src/ and tests/ (pydantic's mypy plugin included)
     assistant skills show $name
 
 - `src/$package/skill.toml`: the intents, their sentence templates and the value lists.
@@ -245,12 +262,31 @@ def validate_name(name: str) -> str:
     return name
 
 
+def _ting_import_root() -> Path | None:
+    """The folder holding the ``assistant`` package when only an import hook finds it (an
+    editable install of Ting, which mypy cannot follow), else None."""
+    import assistant
+
+    root = Path(assistant.__file__).resolve().parent.parent
+    on_path = {Path(entry).resolve() for entry in sys.path if entry}
+    return None if root in on_path else root
+
+
 def create_skill_package(name: str, directory: Path) -> list[Path]:
     """Write a skill package for ``name`` into ``directory`` (which must not hold anything)."""
     validate_name(name)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise AssistantError(f"{directory} already exists; choose another --directory")
-    values = {"name": name, "package": f"ting_{name}", "dist": f"ting-{name.replace('_', '-')}"}
+    mypy_path = ["src"]
+    ting_root = _ting_import_root()
+    if ting_root is not None:
+        mypy_path.append(str(ting_root))
+    values = {
+        "name": name,
+        "package": f"ting_{name}",
+        "dist": f"ting-{name.replace('_', '-')}",
+        "mypy_path": json.dumps(mypy_path),
+    }
     written = []
     for relative, text in _FILES.items():
         path = directory / Template(relative).substitute(values)
