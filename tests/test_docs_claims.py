@@ -261,3 +261,21 @@ def test_eval_exit_statuses(tmp_path: Path) -> None:
     audio_only = tmp_path / "audio.jsonl"
     audio_only.write_text('{"audio": "a.wav", "intent": null}\n')
     assert run("eval", str(audio_only), "--text-only", "--plugins", "timer").returncode == 1
+
+
+def test_the_plugin_folder_examples(tmp_path: Path) -> None:
+    import shlex
+
+    assert run("new-skill", "tea", cwd=tmp_path).returncode == 0
+    block = next(b for b in blocks(WRITING, "console") if "--plugins-dir src" in b)
+    lines = block.splitlines()
+    examples = [
+        (shlex.split(line[2:], comments=True), lines[i + 1])
+        for i, line in enumerate(lines)
+        if line.startswith("$ assistant ")
+    ]
+    assert len(examples) == 2
+    for command, output in examples:
+        result = run(*command[1:], cwd=tmp_path / "ting-tea")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == output
