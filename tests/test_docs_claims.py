@@ -254,13 +254,14 @@ def test_reply_done_still_works_with_a_warning() -> None:
 
 
 def test_eval_exit_statuses(tmp_path: Path) -> None:
-    assert "no utterance could be scored" in TESTING and "2 when the file is empty" in TESTING
+    assert "2 when the file is\nempty or a line is not a valid label" in TESTING
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert run("eval", str(empty), "--text-only").returncode == 2
-    audio_only = tmp_path / "audio.jsonl"
-    audio_only.write_text('{"audio": "a.wav", "intent": null}\n')
-    assert run("eval", str(audio_only), "--text-only", "--plugins", "timer").returncode == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "set a timer"\n')
+    result = run("eval", str(bad), "--text-only")
+    assert result.returncode == 2 and "bad.jsonl:1" in result.stderr
 
 
 def test_the_plugin_folder_examples(tmp_path: Path) -> None:
