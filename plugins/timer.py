@@ -1,12 +1,25 @@
-"""The timer skill: timers are stored so that none is lost across restarts."""
+"""The timer skill: timers are stored so that none is lost across restarts.
+
+A timer is told by the Ting that set it: of two chats open at once, the one it was set in.
+When that one has gone (a one-shot `assistant say`, a closed chat), whichever Ting runs
+first tells it. Each Ting holds a lock on a file of its own while it runs, so that the
+others can tell it is there; the lock goes with the process, however it ends.
+"""
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import sqlite3
+import sys
 import time
-from contextlib import closing
+import uuid
+from contextlib import closing, suppress
 from pathlib import Path
+
+if sys.platform != "win32":
+    import fcntl
 
 from assistant import IntentRequest, Reply, SkillContext, hookimpl
 from assistant.sqlitefiles import check_sound, is_damage, move_aside
@@ -45,6 +58,11 @@ within this many seconds; an older one is only marked as told."""
 _READY: set[Path] = set()
 """Stores whose table this process has made or brought up to date."""
 
+_OWNERS = "owners"
+"""Folder (beside the store) of the lock files of the Tings that set timers."""
+_HELD: dict[Path, tuple[int, str, int]] = {}
+"""Owner folder → (process id, this process's owner name, the open locked file)."""
+
 
 def _store(data_dir: Path) -> sqlite3.Connection:
     path = data_dir / _STORE
@@ -69,24 +87,79 @@ def _store(data_dir: Path) -> sqlite3.Connection:
     db.execute(
         "CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY,"
         " seconds INTEGER NOT NULL, created REAL NOT NULL, due REAL NOT NULL,"
-        " told INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0)"
+        " told INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0,"
+        " owner TEXT NOT NULL DEFAULT '')"
     )
     columns = {row[1] for row in db.execute("PRAGMA table_info(timers)")}
     with db:  # a store from an earlier version gains the columns and keeps every timer
-        for column in ("told", "cancelled"):
+        for column, kind in (("told", "INTEGER"), ("cancelled", "INTEGER"), ("owner", "TEXT")):
             if column not in columns:
-                db.execute(f"ALTER TABLE timers ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+                default = "''" if kind == "TEXT" else "0"
+                db.execute(
+                    f"ALTER TABLE timers ADD COLUMN {column} {kind} NOT NULL DEFAULT {default}"
+                )
     _READY.add(path)
     return db
+
+
+def _owner(data_dir: Path) -> str:
+    """This process's owner name, its lock file held (made on the first timer it sets)."""
+    folder = data_dir / _OWNERS
+    held = _HELD.get(folder)
+    if held is not None and held[0] == os.getpid():
+        return held[1]
+    name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    if sys.platform == "win32":  # no locks: any Ting tells any timer, as the first to ask
+        return name
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.lock"):  # left by Tings that are gone: nobody asks for them
+        if not _alive(folder, stale.stem):
+            with suppress(OSError):
+                stale.unlink()
+    lock = folder / f"{name}.lock"
+    making = folder / f"{name}.new"  # locked before it gets the name others look for
+    descriptor = os.open(making, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.replace(making, lock)
+    _HELD[folder] = (os.getpid(), name, descriptor)
+    atexit.register(_let_go, lock, descriptor)
+    return name
+
+
+def _let_go(lock: Path, descriptor: int) -> None:
+    with suppress(OSError):
+        lock.unlink()
+    with suppress(OSError):
+        os.close(descriptor)
+
+
+def _alive(folder: Path, owner: str) -> bool:
+    """Whether the Ting named ``owner`` still runs (holds its lock file)."""
+    if sys.platform == "win32" or not owner:
+        return False
+    try:
+        descriptor = os.open(folder / f"{owner}.lock", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False  # its file is gone with it
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return False
 
 
 def add_timer(data_dir: Path, seconds: int, now: float | None = None) -> tuple[int, float]:
     """Store a timer; returns (id, due time)."""
     now = time.time() if now is None else now
+    owner = _owner(data_dir)
     with closing(_store(data_dir)) as db, db:
         cursor = db.execute(
-            "INSERT INTO timers (seconds, created, due) VALUES (?, ?, ?)",
-            (seconds, now, now + seconds),
+            "INSERT INTO timers (seconds, created, due, owner) VALUES (?, ?, ?, ?)",
+            (seconds, now, now + seconds, owner),
         )
         return int(cursor.lastrowid or 0), now + seconds
 
@@ -112,18 +185,30 @@ def cancel_timers(data_dir: Path, ids: list[int]) -> None:
 
 def ended_timers(data_dir: Path, now: float | None = None) -> list[tuple[int, int, float]]:
     """(id, seconds, due) of the timers that have ended and were not told yet, which are
-    marked as told."""
+    marked as told: those this process set, and those whose setter has gone.
+
+    One Ting at a time reads and marks them, so that no timer is told twice.
+    """
     now = time.time() if now is None else now
     if not (data_dir / _STORE).exists():
         return []
+    held = _HELD.get(data_dir / _OWNERS)
+    mine = held[1] if held is not None and held[0] == os.getpid() else None
     with closing(_store(data_dir)) as db, db:
+        db.execute("BEGIN IMMEDIATE")
         rows = db.execute(
-            "SELECT id, seconds, due FROM timers"
+            "SELECT id, seconds, due, owner FROM timers"
             " WHERE due <= ? AND told = 0 AND cancelled = 0 ORDER BY due",
             (now,),
         ).fetchall()
+        alive: dict[str, bool] = {}
+        for row in rows:
+            owner = row[3]
+            if owner != mine and owner not in alive:
+                alive[owner] = _alive(data_dir / _OWNERS, owner)
+        rows = [row for row in rows if row[3] == mine or not alive[row[3]]]
         db.executemany("UPDATE timers SET told = 1 WHERE id = ?", [(row[0],) for row in rows])
-    return [(int(a), int(b), float(c)) for a, b, c in rows]
+    return [(int(a), int(b), float(c)) for a, b, c, _ in rows]
 
 
 @hookimpl
