@@ -248,3 +248,11 @@ def test_the_bundled_skills_do_not_take_small_words_for_an_order() -> None:
     assert result.returncode == 1, result.stderr
     turn = json.loads(result.stdout)
     assert turn["intent"] is None and not turn["understood"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+def test_a_data_dir_that_is_not_writable_is_one_line(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = assistant("say", "hello", env={"TING_DATA_DIR": str(locked / "ting")})
+    assert f"cannot create files in {locked} (Permission denied)" in one_line_error(result)
