@@ -24,6 +24,7 @@ __all__ = [
     "ServiceSettings",
     "Settings",
     "SpeechSettings",
+    "data_dir_problem",
     "default_config_path",
     "format_validation_error",
     "load_settings",
@@ -260,7 +261,7 @@ def _file_kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "a special file"
 
 
 def _too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
