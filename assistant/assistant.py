@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from .dialog import Session
 from .errors import AssistantError, PluginError, ServiceError, TemplateError
 from .messages import IntentRequest, Notice, Reply, Turn
 from .nlu import Match, Matcher
+from .pluginrun import PluginAborted, PluginTimeout, run_plugin_code
 from .plugins import PluginRegistry, allowed_plugins, get_plugin_manager
 from .skill import Skill
 from .skillcontext import LoadedSkill, SkillContext
@@ -74,28 +76,66 @@ class Assistant:
             plugins_dirs=dirs,
             plugins=plugins,
             allow=allow_set,
+            limit=settings.plugins.timeout or None,
+            trusted=settings.plugins.trusted,
         )
         return cls(registry, settings)
 
     # -- loading -------------------------------------------------------------------------
 
+    @property
+    def limit(self) -> float | None:
+        """Seconds a plugin call may take (``plugins.timeout``; None: no limit)."""
+        return self.settings.plugins.timeout or None
+
     def _collect_skills(self) -> None:
+        """Each plugin's skills, all or none: every skill is checked before any is added."""
         hook = self.plugin_manager.hook.register_skills
-        for impl in hook.get_hookimpls():  # registration order: bundled skills first
+        for impl in hook.get_hookimpls():  # registration order: the core plugins first
             plugin_name = impl.plugin_name
             collected: list[Skill] = []
             try:
-                impl.function(register=collected.append)
-                for skill in collected:
-                    self._check_new_skill(skill, plugin_name)
+                run_plugin_code(
+                    partial(impl.function, register=collected.append),
+                    f"plugin {plugin_name!r} in register_skills",
+                    self.limit,
+                )
+                configs = self._check_skills(collected, plugin_name)
             except (PluginError, ValidationError, ValueError, TypeError, KeyError) as exc:
-                self.registry.fail(plugin_name, _describe(exc))
+                self.registry.remove(plugin_name, _describe(exc))
                 continue
             except Exception as exc:
-                self.registry.fail(plugin_name, f"register_skills raised {exc!r}")
+                self.registry.remove(plugin_name, f"register_skills raised {exc!r}")
                 continue
-            for skill in collected:
-                self._add_skill(skill, plugin_name)
+            for skill, config in zip(collected, configs, strict=True):
+                self._add_skill(skill, plugin_name, config)
+
+    def _check_skills(self, skills: list[Skill], plugin_name: str) -> list[Any]:
+        """Each skill's validated config; PluginError for the first problem in any of them."""
+        names: set[str] = set()
+        intents: set[str] = set()
+        configs = []
+        for skill in skills:
+            self._check_new_skill(skill, plugin_name)
+            if skill.name in names:
+                raise PluginError(f"skill {skill.name!r} is registered twice")
+            for intent in skill.intents:
+                if intent.name in intents:
+                    raise PluginError(f"intent {intent.name!r} is registered twice")
+                intents.add(intent.name)
+            names.add(skill.name)
+            configs.append(self._config_of(skill))
+        return configs
+
+    def _config_of(self, skill: Skill) -> Any:
+        if skill.config_model is None:
+            return None
+        section = self.settings.skills.get(skill.name, {})
+        try:
+            return skill.config_model.model_validate(section)
+        except ValidationError as exc:
+            problem = format_validation_error(exc, self.settings.source, ("skills", skill.name))
+            raise PluginError(problem) from None
 
     def _check_new_skill(self, skill: Skill, plugin_name: str) -> None:
         if not isinstance(skill, Skill):
@@ -110,17 +150,8 @@ class Assistant:
                     f"intent {intent.name!r} is already registered by plugin {other!r}"
                 )
 
-    def _add_skill(self, skill: Skill, plugin_name: str) -> None:
+    def _add_skill(self, skill: Skill, plugin_name: str, config: Any) -> None:
         info = self.registry.info[plugin_name]
-        section = self.settings.skills.get(skill.name, {})
-        config = None
-        if skill.config_model is not None:
-            try:
-                config = skill.config_model.model_validate(section)
-            except ValidationError as exc:
-                problem = format_validation_error(exc, self.settings.source, ("skills", skill.name))
-                self.registry.fail(plugin_name, problem)
-                return
         loaded = LoadedSkill(
             skill=skill,
             plugin=plugin_name,
@@ -138,18 +169,24 @@ class Assistant:
             return Matcher.build([s.skill for s in self.skills.values()], threshold=threshold)
         except TemplateError:
             pass
-        for name, loaded in list(self.skills.items()):  # find the broken skill(s) and drop them
+        broken: dict[str, str] = {}  # plugin -> the first problem found in one of its skills
+        for loaded in self.skills.values():  # find the broken skill(s)
             try:
                 Matcher.build([loaded.skill], threshold=threshold)
             except TemplateError as exc:
-                self._drop_skill(name)
-                self.registry.fail(loaded.plugin, str(exc))
+                broken.setdefault(loaded.plugin, str(exc))
+        for plugin_name, problem in broken.items():
+            self._remove_plugin(plugin_name, problem)
         return Matcher.build([s.skill for s in self.skills.values()], threshold=threshold)
 
-    def _drop_skill(self, name: str) -> None:
-        loaded = self.skills.pop(name)
-        for intent in loaded.skill.intents:
-            self._owner_by_intent.pop(intent.name, None)
+    def _remove_plugin(self, plugin_name: str, problem: str) -> None:
+        """Take a plugin out wholly: every skill it registered, and its hooks."""
+        for name in [n for n, s in self.skills.items() if s.plugin == plugin_name]:
+            loaded = self.skills.pop(name)
+            for intent in loaded.skill.intents:
+                self._owner_by_intent.pop(intent.name, None)
+        self._handlers = {k: v for k, v in self._handlers.items() if k[1] != plugin_name}
+        self.registry.remove(plugin_name, problem)
 
     # -- answering -----------------------------------------------------------------------
 
@@ -209,8 +246,14 @@ class Assistant:
             caller = self._one_plugin("due_notices", loaded.plugin)
             if not caller.get_hookimpls():
                 continue
+            context = self.context(loaded, session)
             try:
-                results = caller(context=self.context(loaded, session), now=now)
+                results = run_plugin_code(
+                    partial(caller, context=context, now=now),
+                    f"skill {loaded.name!r} in due_notices",
+                    self.limit,
+                    key=f"{loaded.plugin}:due_notices",
+                )
             except Exception as exc:
                 # Asked twice a second: a skill that keeps failing is logged once, not each time.
                 if loaded.name not in self._notice_failures:
@@ -231,9 +274,21 @@ class Assistant:
     def call_skill(self, loaded: LoadedSkill, request: IntentRequest, session: Session) -> Reply:
         """Call the skill that owns ``request.intent``; failures become an apology."""
         context = self.context(loaded, session)
+        caller = self._one_plugin("handle_intent", loaded.plugin)
         try:
-            reply = self._one_plugin("handle_intent", loaded.plugin)(
-                request=request, context=context
+            reply = run_plugin_code(
+                lambda: caller(request=request, context=context),
+                f"skill {loaded.name!r} in handle_intent",
+                self.limit,
+                key=f"{loaded.plugin}:handle_intent",
+            )
+        except PluginTimeout as exc:
+            _LOGGER.error("%s", exc)
+            return Reply(text=f"Sorry, the {loaded.name} skill is taking too long to answer.")
+        except PluginAborted as exc:
+            _LOGGER.error("%s", exc)
+            return Reply(
+                text=f"Sorry, the {loaded.name} skill ran into a problem. Please try again."
             )
         except ServiceError as exc:  # a short apology naming the service; the dialog goes on
             _LOGGER.warning("skill %s: %s", loaded.name, exc)
@@ -282,8 +337,16 @@ class Assistant:
 
     def _call_hook_safely(self, name: str, **kwargs: Any) -> None:
         for impl in getattr(self.plugin_manager.hook, name).get_hookimpls():
+            args = {k: v for k, v in kwargs.items() if k in impl.argnames}
             try:
-                impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+                run_plugin_code(
+                    partial(impl.function, **args),
+                    f"plugin {impl.plugin_name!r} in {name}",
+                    self.limit,
+                    key=f"{impl.plugin_name}:{name}",
+                )
+            except PluginError as exc:  # too slow, or it tried to end Ting
+                _LOGGER.error("%s", exc)
             except Exception:
                 _LOGGER.exception("plugin %s failed in %s", impl.plugin_name, name)
 

@@ -10,9 +10,10 @@ import pluggy
 import pytest
 from speech_support import DEV, espeak, quiet_audio, vosk_recognizer, whisper_recognizer
 
-from assistant import hookimpl, hookspecs
+from assistant import hookimpl
 from assistant.config import Settings
-from assistant.errors import ConfigError, ModelError, PluginError
+from assistant.errors import ConfigError, ModelError
+from assistant.plugins import get_plugin_manager
 from assistant.speech.audio import Audio, load_audio
 from assistant.speech.engines import (
     BUILTIN_PLUGIN,
@@ -25,9 +26,7 @@ from assistant.speech.engines import (
 
 @pytest.fixture
 def manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    return pm
+    return get_plugin_manager(installed=False).manager  # the core plugins, engines included
 
 
 class _Echo:
@@ -76,10 +75,31 @@ def test_hook_register_engines(manager: pluggy.PluginManager) -> None:
     assert engine.transcribe(quiet_audio()).text == "said"
 
 
-def test_engine_names_are_unique_across_plugins(manager: pluggy.PluginManager) -> None:
+def test_an_engine_name_taken_is_refused_naming_both_plugins(
+    manager: pluggy.PluginManager,
+) -> None:
     manager.register(ClashingPlugin(), name="clash")
-    with pytest.raises(PluginError, match=f"both plugin '{BUILTIN_PLUGIN}' and plugin 'clash'"):
-        engine_registry(manager)
+    registry = engine_registry(manager)
+    assert registry.owners["vosk"] == BUILTIN_PLUGIN  # the first holder keeps it
+    [problem] = registry.problems
+    assert "'clash'" in problem and f"'{BUILTIN_PLUGIN}'" in problem
+
+
+def test_a_plugin_failing_in_register_engines_leaves_the_bundled_engines(
+    manager: pluggy.PluginManager,
+) -> None:
+    class Raises:
+        @hookimpl
+        def register_engines(self, register):  # type: ignore[no-untyped-def]
+            register("half", lambda model, settings: _Echo(model))
+            raise RuntimeError("no engines today")
+
+    manager.register(Raises(), name="raises")
+    manager.register(EchoPlugin(), name="echo-plugin")
+    registry = engine_registry(manager)
+    assert registry.names == ["echo", "vosk", "whisper"]  # nothing of the failing plugin
+    [problem] = registry.problems
+    assert "'raises'" in problem and "no engines today" in problem
 
 
 def test_bad_registrations_are_refused(manager: pluggy.PluginManager) -> None:
@@ -89,8 +109,9 @@ def test_bad_registrations_are_refused(manager: pluggy.PluginManager) -> None:
             register("Not A Name!", lambda m, s: None)
 
     manager.register(Bad(), name="bad")
-    with pytest.raises(PluginError, match="plugin 'bad' registered an engine named"):
-        engine_registry(manager)
+    registry = engine_registry(manager)
+    assert registry.names == ["vosk", "whisper"]
+    assert any("plugin 'bad' registered an engine named" in p for p in registry.problems)
 
 
 def test_unknown_engine_names_the_known_ones(manager: pluggy.PluginManager) -> None:

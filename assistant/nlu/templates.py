@@ -33,6 +33,13 @@ __all__ = ["Alt", "Node", "Opt", "Seq", "Slot", "Word", "literal_words", "parse_
 _IDENT = re.compile(NAME_PATTERN)  # slot and rule names, as the skill declares them
 _SPECIAL = "()[]|{}<>"
 
+MAX_NODES = 20_000
+"""Words, slots and groups one template may expand to, its rules included: rules that use
+each other twice over double at each level, and a template past this is refused rather than
+compiled in exponential time and memory."""
+MAX_DEPTH = 40
+"""Groups nested in one another, and rules one inside the other, at most."""
+
 
 @dataclass(frozen=True, slots=True)
 class Word:
@@ -83,14 +90,28 @@ class _Parser:
         slots: Collection[str] | None,
         where: str,
         stack: tuple[str, ...],
+        budget: list[object] | None = None,
     ) -> None:
         self.text = text
         self.rules = rules
         self.slots = slots
         self.where = where
         self.stack = stack
+        # [words and groups still allowed, the template] shared with the rules it uses
+        self.budget = budget if budget is not None else [MAX_NODES, text]
+        self.depth = 0
         self.tokens = self._lex(text)
         self.pos = 0
+
+    def _spend(self, count: int) -> None:
+        left = int(self.budget[0]) - count  # type: ignore[call-overload]
+        self.budget[0] = left
+        if left < 0:
+            prefix = f"{self.where}: " if self.where else ""
+            raise TemplateError(
+                f"{prefix}template {self.budget[1]!r}: expands to more than {MAX_NODES} words "
+                "and groups (its rules use each other over and over); use fewer nested rules"
+            )
 
     def error(self, problem: str) -> TemplateError:
         prefix = f"{self.where}: " if self.where else ""
@@ -157,6 +178,7 @@ class _Parser:
             if kind == "op" and value in ")]|":
                 break
             self.pos += 1
+            self._spend(1)
             if kind == "word":
                 items.extend(Word(word) for word in normalize(value))
             elif kind == "slot":
@@ -171,7 +193,11 @@ class _Parser:
 
     def group(self, opener: str) -> Node:
         closer = ")" if opener == "(" else "]"
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nests groups more than {MAX_DEPTH} deep")
         body = self.alternatives(what="alternative" if opener == "(" else "optional part")
+        self.depth -= 1
         if self.pos >= len(self.tokens):
             raise self.error(f"unclosed {opener!r}")
         found = self.tokens[self.pos][1]
@@ -186,12 +212,15 @@ class _Parser:
         if name in self.stack:
             chain = " -> ".join(f"<{part}>" for part in (*self.stack, name))
             raise self.error(f"recursive rule {chain}")
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.error(f"uses rules inside rules more than {MAX_DEPTH} deep")
         parser = _Parser(
             self.rules[name],
             rules=self.rules,
             slots=self.slots,
             where=self.where,
             stack=(*self.stack, name),
+            budget=self.budget,
         )
         return parser.parse()
 

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -154,6 +155,8 @@ class EngineRegistry:
 
     factories: dict[str, EngineFactory] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """One line per engine (or plugin) that was refused; the others stay usable."""
 
     def add(self, name: object, factory: object, plugin: str) -> None:
         """Validate and add one engine; a name taken by another plugin is refused."""
@@ -168,8 +171,8 @@ class EngineRegistry:
             )
         if name in self.factories:
             raise PluginError(
-                f"engine {name!r} is registered by both plugin {self.owners[name]!r} and "
-                f"plugin {plugin!r}; uninstall or disable one of them"
+                f"engine {name!r} of plugin {plugin!r} skipped: plugin {self.owners[name]!r} "
+                "registered that name first; rename it or disable one of them"
             )
         self.factories[name] = factory  # type: ignore[assignment]
         self.owners[name] = plugin
@@ -196,16 +199,14 @@ class EngineRegistry:
 def engine_registry(plugin_manager: pluggy.PluginManager) -> EngineRegistry:
     """Collect every ``register_engines`` contribution, the bundled engines included.
 
-    The bundled engines module is registered into ``plugin_manager`` if it is not there yet.
+    The bundled engines are a core plugin, registered when the plugin manager is built
+    (:func:`~assistant.plugins.get_plugin_manager`). An engine that is refused, or a plugin
+    whose hook fails, is recorded in ``problems`` and logged; every other engine stays.
     """
-    from . import builtin_engines
+    from ..pluginrun import run_plugin_code
 
-    if not plugin_manager.is_registered(builtin_engines) and not plugin_manager.has_plugin(
-        BUILTIN_PLUGIN
-    ):
-        plugin_manager.register(builtin_engines, name=BUILTIN_PLUGIN)
     registry = EngineRegistry()
-    for impl in reversed(plugin_manager.hook.register_engines.get_hookimpls()):
+    for impl in plugin_manager.hook.register_engines.get_hookimpls():  # in registration order
         collected: list[tuple[object, object]] = []
 
         def register(
@@ -213,9 +214,23 @@ def engine_registry(plugin_manager: pluggy.PluginManager) -> EngineRegistry:
         ) -> None:
             _into.append((name, factory))
 
-        impl.function(register=register)
+        try:
+            run_plugin_code(
+                partial(impl.function, register=register),
+                f"plugin {impl.plugin_name!r} in register_engines",
+            )
+        except Exception as exc:
+            registry.problems.append(
+                f"plugin {impl.plugin_name!r} skipped: register_engines failed: {exc}"
+            )
+            continue
         for name, factory in collected:
-            registry.add(name, factory, impl.plugin_name)
+            try:
+                registry.add(name, factory, impl.plugin_name)
+            except PluginError as exc:
+                registry.problems.append(str(exc))
+    for problem in registry.problems:
+        _LOGGER.warning("%s", problem)
     return registry
 
 
