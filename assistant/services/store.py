@@ -173,7 +173,15 @@ class Store:
         with closing(self._connect(wait)) as db:
             if deadline is not None and deadline.remaining() <= 0:
                 raise DeadlinePassed("the call ran out of time before it was stored")
-            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if deadline is None or is_damage(exc):
+                    raise
+                # The lock stayed taken until the call's time was up: a timeout, nothing written.
+                raise DeadlinePassed(
+                    "the store stayed busy until the call ran out of time"
+                ) from exc
             try:
                 yield db
                 if deadline is None:
