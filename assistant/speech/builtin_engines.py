@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..hookspecs import hookimpl
-from .engines import CURRENT_SETTINGS
 
 if TYPE_CHECKING:
     from ..config import SpeechSettings
@@ -39,6 +38,8 @@ def whisper_factory(model: str | None, settings: SpeechSettings) -> Recognizer:
 
 def _full(speech: SpeechSettings) -> Settings:
     """The full settings these speech settings belong to (for the model cache folder)."""
+    from .engines import CURRENT_SETTINGS  # numpy and the rest only when an engine loads
+
     current = CURRENT_SETTINGS.get()
     if current is not None and current.speech == speech:
         return current
