@@ -57,24 +57,59 @@ class UtteranceResult(BaseModel):
     slot_fn: int = 0
 
 
-def read_labels(path: Path) -> list[Label]:
-    """Parse a JSONL label file; a bad line is an error naming the file and line."""
+def read_labels(path: Path, need: str | None = None) -> list[Label]:
+    """Parse a JSONL label file (UTF-8, with or without a byte-order mark).
+
+    ``need`` names a field every line must have ("text" to score the text, "audio" to score
+    the recordings). Every bad line is reported, one line each naming the file and line
+    number, in one :class:`AssistantError`.
+    """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise AssistantError(f"{path}: cannot read the label file ({exc})") from exc
     labels = []
+    problems = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            labels.append(Label.model_validate(json.loads(line)))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            problem = str(exc).splitlines()[0]
-            raise AssistantError(f"{path}:{number}: not a valid label line ({problem})") from exc
+        problem = _label_problem(line, need)
+        if isinstance(problem, Label):
+            labels.append(problem)
+        else:
+            problems.append(f"{path}:{number}: {problem}")
+    if problems:
+        raise AssistantError("\n".join(problems))
     if not labels:
         raise AssistantError(f"{path}: the label file has no labels")
     return labels
+
+
+_FIELD_FIXES = {
+    "text": "add the spoken words, or leave the line out",
+    "audio": "add the recording (relative to the label file), or use --text-only to score the text",
+}
+
+
+def _label_problem(line: str, need: str | None) -> Label | str:
+    """The label a line holds, or what is wrong with it."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not a valid label line ({exc})"
+    except RecursionError:
+        return "not a valid label line (nested too deeply); one flat JSON object per line"
+    if not isinstance(data, dict):
+        return f"not a valid label line (a JSON {type(data).__name__}, not an object)"
+    try:
+        label = Label.model_validate(data)
+    except ValidationError as exc:
+        return f"not a valid label line ({str(exc).splitlines()[0]})"
+    except RecursionError:
+        return "not a valid label line (nested too deeply); one flat JSON object per line"
+    if need is not None and not getattr(label, need, None):
+        return f'no "{need}" field; {_FIELD_FIXES.get(need, "add it")}'
+    return label
 
 
 def undeclared_names(labels: Iterable[Label], declared: Mapping[str, Collection[str]]) -> list[str]:

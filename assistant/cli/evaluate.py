@@ -105,6 +105,9 @@ def print_summary(summary: dict[str, object]) -> None:
         click.echo(f"\nmisses ({len(misses)}):")  # type: ignore[arg-type]
         for miss in misses:  # type: ignore[attr-defined]
             where = f"{miss['audio']}: " if miss.get("audio") else ""
+            if miss.get("error"):
+                click.echo(f"  {where}not scored: {miss['error']}")
+                continue
             click.echo(
                 f'  {where}"{miss["heard"]}" → {miss["intent"]} {miss["slots"]}'
                 f" (expected {miss['expected_intent']} {miss['expected_slots']})"
@@ -161,6 +164,8 @@ def evaluate_audio(
     ) as bar:
         task = bar.add_task("recognising", total=len(pairs))
         for (label, _), one in zip(pairs, figures, strict=True):
+            if "error" in one:  # named here, scored as a miss, and the rest goes on
+                click.echo(f"error: {one['error']}", err=True)
             results.append(to_result(label, one, is_text_slot))
             bar.advance(task)
     return results
@@ -198,8 +203,12 @@ def eval_command(
     plugins_dirs: tuple[Path, ...],
     plugin_names: tuple[str, ...] | None,
 ) -> None:
-    """Score recognition on a JSONL label file: the audio, or with --text-only the text."""
-    label_list = read_labels(labels)
+    """Score recognition on a JSONL label file: the audio, or with --text-only the text.
+
+    Exit status 1 when nothing was scored or an audio file could not be read (each such
+    file is named on stderr and scored as a miss; the others are still scored).
+    """
+    label_list = read_labels(labels, need="text" if text_only else "audio")
     if plugin_names is not None:  # worker processes build their assistants from the environment
         os.environ[ALLOW_ENV] = ",".join(plugin_names)
     with make_assistant(
@@ -237,4 +246,4 @@ def eval_command(
         print_summary(summary)
         if report_path is not None:
             click.echo(f"\nreport: {report_path}")
-    sys.exit(0 if summary["n"] else 1)
+    sys.exit(0 if summary["n"] and not summary.get("errors") else 1)

@@ -11,11 +11,13 @@ from ..assistant import Assistant
 from ..config import Settings
 from ..errors import AssistantError
 from ..messages import Notice
-from ..speech.engines import load_recognizer
+from ..speech.engines import Recognizer, Transcript, load_recognizer
 from .common import assistant_options, echo_json, json_option, make_assistant, model_value
 from .devices import devices
 
 __all__ = ["devices", "run", "transcribe"]
+
+_FEED = 3200  # samples a streaming engine is given at a time: 0.2 s at 16 kHz
 
 engine_option = click.option(
     "--engine", help="Recognition engine: vosk (default) or whisper, or a plugin's engine."
@@ -100,7 +102,11 @@ def run(
     plugins_dirs: tuple[Path, ...],
     plugin_names: tuple[str, ...] | None,
 ) -> None:
-    """Listen and answer: the microphone by default, or recorded files with --audio."""
+    """Listen and answer: the microphone by default, or recorded files with --audio.
+
+    With several files, one that cannot be read is named on stderr and the others go on;
+    the exit status is 1 if a file failed or nothing was heard.
+    """
     from ..speech.audio import audio_files
     from ..speech.pipeline import Pipeline
     from ..speech.sources import FileSource, MicrophoneSource
@@ -127,14 +133,20 @@ def run(
             on_partial=partial,
             on_notice=lambda notice: _show_notice(notice, as_json),
         )
-        count = 0
+        count = failed = 0
         if not live:
             for path in files:
                 pipeline.session = assistant.new_session()
-                for heard in pipeline.run(FileSource(path), name=str(path)):
-                    _show(heard.to_dict(), as_json)
-                    count += 1
-            sys.exit(0 if count else 1)
+                try:
+                    for heard in pipeline.run(FileSource(path), name=str(path)):
+                        _show(heard.to_dict(), as_json)
+                        count += 1
+                except AssistantError as exc:
+                    if len(files) == 1:
+                        raise
+                    click.echo(f"error: {exc}", err=True)  # named, and the others go on
+                    failed += 1
+            sys.exit(0 if count and not failed else 1)
         source = MicrophoneSource(device or settings.speech.device)
         if not as_json:
             hint = f'say "{spotter.phrase}" and a command' if spotter else "speak a command"
@@ -179,22 +191,27 @@ def transcribe(
     plugins_dirs: tuple[Path, ...],
     plugin_names: tuple[str, ...] | None,
 ) -> None:
-    """Print what the recogniser hears in audio files, with word timings and confidences."""
-    from ..speech.audio import audio_files, load_audio
+    """Print what the recogniser hears in audio files, with word timings and confidences.
+
+    A file that cannot be read is named on stderr and the others go on; the exit status is
+    1 if a file failed or nothing was heard.
+    """
+    from ..speech.audio import audio_files
 
     files = audio_files(paths)
     with make_assistant(
         config_path, plugins_dirs, plugin_names=plugin_names, quiet=True
     ) as assistant:
         recognizer = load_recognizer(assistant, engine, model)
-        heard_any = False
+        heard_any = failed = False
         for path in files:
             try:
-                transcript = recognizer.transcribe(load_audio(path))
+                transcript = _transcribe_file(recognizer, path)
             except AssistantError as exc:
                 if len(files) == 1:
                     raise
                 click.echo(f"error: {exc}", err=True)
+                failed = True
                 continue
             heard_any = heard_any or bool(transcript.text)
             if as_json:
@@ -203,4 +220,22 @@ def transcribe(
             click.echo(f"{path}: {transcript.text}")
             for w in transcript.words:
                 click.echo(f"  {w.start:7.2f} {w.end:7.2f}  {w.confidence:4.2f}  {w.word}")
-    sys.exit(0 if heard_any else 1)
+    sys.exit(0 if heard_any and not failed else 1)
+
+
+def _transcribe_file(recognizer: Recognizer, path: Path) -> Transcript:
+    """One file: a streaming engine hears it block by block, in constant memory."""
+    from ..speech.audio import load_audio, read_blocks
+
+    if not recognizer.streaming:
+        return recognizer.transcribe(load_audio(path, recognizer.rate))
+    blocks = read_blocks(path, recognizer.rate)
+    recognizer.reset()
+    try:
+        for block in blocks:
+            for start in range(0, len(block), _FEED):
+                recognizer.accept(block[start : start + _FEED])
+    except BaseException:
+        recognizer.reset()
+        raise
+    return recognizer.result()

@@ -1,13 +1,15 @@
-"""Audio in memory: decoding any common file format, downmixing and resampling to 16 kHz."""
+"""Audio files: decoding any common format in blocks, downmixing and resampling to 16 kHz."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile
@@ -17,10 +19,12 @@ from ..errors import AudioError
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "BLOCK_FRAMES",
     "SAMPLE_RATE",
     "Audio",
     "audio_files",
     "load_audio",
+    "read_blocks",
     "resample",
 ]
 
@@ -34,6 +38,9 @@ AUDIO_SUFFIXES = frozenset(
     " .mka .wma .w64".split()
 )
 """File name endings that a folder given as input is searched for."""
+
+BLOCK_FRAMES = 65536
+"""Frames a file is read in at a time (1.5 s at 44.1 kHz): what a long file costs in memory."""
 
 _FIX = "export or record it again as WAV, FLAC, OGG or MP3"
 
@@ -72,44 +79,78 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 
 
 def load_audio(path: str | Path, rate: int = SAMPLE_RATE) -> Audio:
-    """Decode an audio file into mono float32 at ``rate``.
+    """Decode a whole audio file into mono float32 at ``rate`` (see :func:`read_blocks`).
 
-    WAV, FLAC and OGG go through libsndfile; anything else (MP3, M4A, AIFF variants, WebM...)
-    through FFmpeg's decoders in PyAV. Raises :class:`AudioError` naming the file, what is
-    wrong with it and what to do, for missing, empty, non-audio, truncated or corrupt files
-    and for files holding no samples at all. Silence decodes normally.
+    The result grows with the recording (an hour at 16 kHz is 230 MB); to go through a long
+    file in constant memory, iterate :func:`read_blocks` instead.
+    """
+    blocks = list(read_blocks(path, rate))
+    samples = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+    return Audio(samples, rate)
+
+
+def read_blocks(
+    path: str | Path, rate: int = SAMPLE_RATE, block: int = BLOCK_FRAMES
+) -> Iterator[np.ndarray]:
+    """Decode an audio file block by block into mono float32 at ``rate``.
+
+    Memory stays the same whatever the file's length: libsndfile (WAV, FLAC, OGG, MP3) or
+    FFmpeg's decoders in PyAV (M4A, AIFF variants, WebM...) read ``block`` frames at a time,
+    which are downmixed and resampled by a streaming soxr resampler. The file is opened and
+    checked before this returns: a missing, unreadable, empty, non-audio or truncated file
+    raises :class:`AudioError` naming the file, what is wrong with it and what to do; so does
+    a decoding failure later on, from the iterator, and a file holding no samples at all.
+    Silence decodes normally.
     """
     path = Path(path)
-    _check_file(path)
-    with path.open("rb") as handle:
-        head = handle.read(64)
+    head = _check_file(path)
     kind = _sniff(head)
     if kind == "WAV":
         _check_wav_length(path)
     elif kind == "OGG":
         _check_ogg_end(path)
+    native = _open_soundfile(path, kind, block)
+    if native is None:
+        native = _open_av(path, kind, head, block)
+    return _stream(path, kind, head, native, rate)
+
+
+def _stream(
+    path: Path, kind: str | None, head: bytes, native: _Native, rate: int
+) -> Iterator[np.ndarray]:
+    resampler = (
+        None
+        if native.rate == rate
+        else soxr.ResampleStream(native.rate, rate, 1, dtype="float32", quality="HQ")
+    )
+    total = 0
     try:
-        samples, native_rate = _read_soundfile(path)
-    except (soundfile.LibsndfileError, RuntimeError) as exc:
-        _LOGGER.debug("%s: libsndfile cannot read it (%s); trying PyAV", path, exc)
-        samples, native_rate, first_error = None, 0, str(exc)
-    else:
-        first_error = ""
-    if samples is None or (len(samples) == 0 and kind not in ("WAV", "FLAC")):
-        try:
-            samples, native_rate = _read_av(path)
-        except ImportError as exc:
-            raise AudioError(
-                f"{path}: reading {kind or 'this format'} needs PyAV; pip install av, "
-                "or convert the file to WAV or FLAC"
-            ) from exc
-        except Exception as exc:  # PyAV raises FFmpegError subclasses and ValueError
-            _LOGGER.debug("%s: PyAV cannot decode it (%s)", path, exc)
-            raise _decode_error(path, kind, head, first_error or str(exc)) from exc
-    if len(samples) == 0:
+        for data in native.blocks:
+            mono = np.clip(np.nan_to_num(_downmix(data)), -1.0, 1.0)
+            total += len(mono)
+            out = mono if resampler is None else resampler.resample_chunk(mono)
+            if len(out):
+                yield out
+        if resampler is not None:
+            out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+            if len(out):
+                yield out
+    except AudioError:
+        raise
+    except OSError as exc:
+        raise AudioError(
+            f"{path}: reading the file failed ({exc.strerror or exc}); check the disk and "
+            "copy the file again"
+        ) from exc
+    except Exception as exc:  # libsndfile and FFmpeg errors in the middle of the file
+        _LOGGER.debug("%s: decoding failed (%s)", path, exc)
+        raise _decode_error(path, kind or "audio", head, str(exc)) from exc
+    finally:
+        native.close()
+    if total == 0:
+        if kind is None:
+            raise _decode_error(path, None, head, "")
         raise AudioError(f"{path}: the file holds no audio (0 samples); {_FIX}")
-    samples = np.clip(np.nan_to_num(samples), -1.0, 1.0)
-    return Audio(resample(samples, native_rate, rate), rate)
 
 
 def audio_files(paths: Iterable[Path]) -> list[Path]:
@@ -122,7 +163,9 @@ def audio_files(paths: Iterable[Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             inside = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+                p  # broken links too: reading them names them, rather than skipping them
+                for p in path.rglob("*")
+                if p.suffix.lower() in AUDIO_SUFFIXES and (p.is_file() or p.is_symlink())
             )
             if not inside:
                 raise AudioError(
@@ -137,8 +180,11 @@ def audio_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _check_file(path: Path) -> None:
+def _check_file(path: Path) -> bytes:
+    """Refuse what cannot be an audio file; the file's first bytes."""
     if not path.exists():
+        if path.is_symlink():
+            raise AudioError(f"{path}: a link to a file that does not exist; fix or remove it")
         raise AudioError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise AudioError(f"{path}: is a folder, not an audio file; name a file inside it")
@@ -150,6 +196,13 @@ def _check_file(path: Path) -> None:
         ) from exc
     if size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes); {_FIX}")
+    try:
+        with path.open("rb") as handle:
+            return handle.read(64)
+    except OSError as exc:
+        raise AudioError(
+            f"{path}: cannot read the file ({exc.strerror or exc}); check its permissions"
+        ) from exc
 
 
 def _sniff(head: bytes) -> str | None:
@@ -213,31 +266,72 @@ def _check_ogg_end(path: Path) -> None:
         )
 
 
-def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
-    data, native_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    return _downmix(data), int(native_rate)
+@dataclass
+class _Native:
+    """Blocks of a file as decoded, at its own rate; ``close`` releases the file."""
+
+    rate: int
+    blocks: Iterator[np.ndarray]
+    close: Callable[[], None]
 
 
-def _read_av(path: Path) -> tuple[np.ndarray, int]:
-    import av  # imported here: only needed for formats libsndfile lacks
+def _open_soundfile(path: Path, kind: str | None, block: int) -> _Native | None:
+    """The file through libsndfile, or None if it cannot read it (PyAV is tried next)."""
+    try:
+        handle = soundfile.SoundFile(str(path))
+    except (soundfile.LibsndfileError, RuntimeError) as exc:
+        _LOGGER.debug("%s: libsndfile cannot read it (%s); trying PyAV", path, exc)
+        return None
+    if handle.frames == 0 and kind not in ("WAV", "FLAC"):
+        handle.close()  # libsndfile finds nothing where FFmpeg may (some MP3 and OGG files)
+        return None
+    blocks = handle.blocks(blocksize=block, dtype="float32", always_2d=True)
+    return _Native(int(handle.samplerate), blocks, handle.close)
 
-    with av.open(str(path)) as container:
+
+def _open_av(path: Path, kind: str | None, head: bytes, block: int) -> _Native:
+    try:
+        import av  # imported here: only needed for formats libsndfile lacks
+    except ImportError as exc:
+        raise AudioError(
+            f"{path}: reading {kind or 'this format'} needs PyAV; pip install av, "
+            "or convert the file to WAV or FLAC"
+        ) from exc
+    try:
+        container = av.open(str(path))
         if not container.streams.audio:
+            container.close()
             raise ValueError("no audio stream")
         stream = container.streams.audio[0]
         native_rate = int(stream.codec_context.sample_rate or stream.rate or SAMPLE_RATE)
-        converter = av.AudioResampler(format="flt", layout="mono", rate=native_rate)
-        parts: list[np.ndarray] = []
-        for frame in container.decode(stream):
-            for converted in converter.resample(frame):
-                parts.append(converted.to_ndarray().reshape(-1))
-        for converted in converter.resample(None):
-            parts.append(converted.to_ndarray().reshape(-1))
-    samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-    return samples.astype(np.float32, copy=False), native_rate
+    except Exception as exc:  # PyAV raises FFmpegError subclasses and ValueError
+        _LOGGER.debug("%s: PyAV cannot open it (%s)", path, exc)
+        raise _decode_error(path, kind, head, str(exc)) from exc
+    return _Native(native_rate, _av_blocks(container, stream, native_rate, block), container.close)
+
+
+def _av_blocks(container: Any, stream: Any, rate: int, block: int) -> Iterator[np.ndarray]:
+    import av
+
+    # planar float at the file's own layout; channels are averaged here, as for libsndfile
+    converter = av.AudioResampler(format="fltp", rate=rate)
+    parts: list[np.ndarray] = []
+    held = 0
+    frames = itertools.chain(container.decode(stream), [None])
+    for frame in frames:
+        for converted in converter.resample(frame):
+            planes = converted.to_ndarray()
+            part = planes.mean(axis=0) if planes.shape[0] > 1 else planes.reshape(-1)
+            parts.append(part)
+            held += len(part)
+        if held >= block or (frame is None and parts):
+            yield np.concatenate(parts).astype(np.float32, copy=False)
+            parts, held = [], 0
 
 
 def _downmix(data: np.ndarray) -> np.ndarray:
+    if data.ndim == 2 and data.shape[0] == 0:
+        return np.zeros(0, dtype=np.float32)
     if data.ndim == 2:
         data = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     return np.ascontiguousarray(data, dtype=np.float32)

@@ -65,19 +65,36 @@ class Evaluator:
         return cls(assistant, recognizer, Understanding.from_assistant(assistant))
 
     def evaluate(self, path: Path) -> dict[str, Any]:
-        """Recognise and understand one file; the figures the summary needs."""
-        from .audio import load_audio
+        """Recognise and understand one file; the figures the summary needs.
 
-        audio = load_audio(path, self.recognizer.rate)
-        started = time.perf_counter()
-        if self.recognizer.streaming:
+        A file that cannot be read gives ``{"error": message}`` instead, so that one bad file
+        does not stop the rest.
+        """
+        try:
+            return self._evaluate(path)
+        except AssistantError as exc:
             self.recognizer.reset()
-            for start in range(0, len(audio.samples), _CHUNK):
-                self.recognizer.accept(audio.samples[start : start + _CHUNK])
+            return {"error": str(exc)}
+
+    def _evaluate(self, path: Path) -> dict[str, Any]:
+        from .audio import load_audio, read_blocks
+
+        if self.recognizer.streaming:
+            blocks = read_blocks(path, self.recognizer.rate)  # checks the file first
+            started = time.perf_counter()
+            self.recognizer.reset()
+            fed = 0
+            for block in blocks:
+                for start in range(0, len(block), _CHUNK):
+                    self.recognizer.accept(block[start : start + _CHUNK])
+                fed += len(block)
+            duration = fed / self.recognizer.rate
             finishing = time.perf_counter()
             transcript = self.recognizer.result()
         else:
-            finishing = time.perf_counter()
+            audio = load_audio(path, self.recognizer.rate)
+            duration = audio.duration
+            started = finishing = time.perf_counter()
             transcript = self.recognizer.transcribe(audio, words=False)
         text = self.understanding.prepare(transcript.text)
         match = self.assistant.matcher.match(text)
@@ -88,7 +105,7 @@ class Evaluator:
             "intent": match.intent if match else None,
             "slots": dict(match.slots) if match else {},
             "confidence": round(match.confidence, 4) if match else 0.0,
-            "duration": audio.duration,
+            "duration": duration,
             "recognition_s": done - started,
             "latency_ms": (done - finishing) * 1000,
         }
@@ -108,14 +125,14 @@ def _work(path: Path) -> dict[str, Any]:
 
 
 def check_audio(label_file: Path, labels: Sequence[Label]) -> list[tuple[Label, Path]]:
-    """Labels with audio and the file each names; missing files are one error."""
+    """Labels with audio and the file each names; every file missing is one error."""
     pairs = [(label, label_file.parent / label.audio) for label in labels if label.audio]
     if not pairs:
         raise AssistantError(
             f'{label_file}: no label has an "audio" field; use --text-only to score the text'
         )
     missing = [str(path) for _, path in pairs if not path.is_file()]
-    if missing:
+    if len(missing) == len(pairs):  # a batch with some missing files scores them as errors
         raise AssistantError(
             f"{label_file}: {len(missing)} audio file(s) missing, e.g. {missing[0]}; audio "
             "paths are relative to the label file"
@@ -149,8 +166,29 @@ def default_threads(workers: int) -> int:
 def to_result(
     label: Label, figures: dict[str, Any], is_text_slot: Callable[[str | None, str], bool]
 ) -> UtteranceResult:
-    """Score one file's figures against its label."""
+    """Score one file's figures against its label; a file that failed is a miss."""
     from .understand import spoken_digits
+
+    if "error" in figures:
+        edits, words = edit_distance(label.text or "", "")  # every word missed
+        failed = UtteranceResult(
+            audio=label.audio,
+            condition=label.condition,
+            reference=label.text,
+            heard="",
+            expected_intent=label.intent,
+            expected_slots=dict(label.slots),
+            intent=None,
+            slots={},
+            confidence=0.0,
+            transcript="",
+            word_edits=edits,
+            reference_words=words,
+            error=figures["error"],
+        )
+        failed = score(failed, is_text_slot)
+        failed.intent_correct = failed.frame_correct = False
+        return failed
 
     # Labels spell numbers out; so does the hypothesis before words are compared.
     edits, words = edit_distance(label.text or "", spoken_digits(figures["transcript"]))
@@ -184,14 +222,20 @@ def audio_summary(summary: dict[str, Any], results: Sequence[UtteranceResult]) -
     """Add word error rate, real-time factor, latency percentiles and conditions."""
     audio_s = sum(getattr(r, "duration", 0.0) for r in results)
     busy_s = sum(getattr(r, "recognition_s", 0.0) for r in results)
-    latencies = [float(getattr(r, "latency_ms", 0.0)) for r in results]
+    latencies = [float(r.latency_ms) for r in results if hasattr(r, "latency_ms")]
     conditions = by_condition(results)
     for name, figures in conditions.items():
         group = [r for r in results if (r.condition or "unlabelled") == name]
         figures["wer"] = _wer(group)
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    errors = [
+        {"audio": r.audio, "error": getattr(r, "error", None)}
+        for r in results
+        if getattr(r, "error", None)
+    ]
     return {
         **summary,
+        "errors": errors,
         "wer": _wer(results),
         "rtf": round(busy_s / audio_s, 4) if audio_s else None,
         "latency_p50_ms": None if p50 is None else round(p50, 1),

@@ -15,7 +15,7 @@ import numpy as np
 import soxr
 
 from ..errors import DeviceError
-from .audio import SAMPLE_RATE, Audio, load_audio, resample
+from .audio import SAMPLE_RATE, Audio, read_blocks, resample
 
 __all__ = ["AudioSource", "FileSource", "MicrophoneSource", "list_devices"]
 
@@ -48,10 +48,14 @@ class _Rechunker:
         self._pending = np.zeros(0, dtype=np.float32)
 
     def push(self, block: np.ndarray) -> Iterator[np.ndarray]:
-        self._pending = np.concatenate([self._pending, block.astype(np.float32, copy=False)])
-        while len(self._pending) >= self.size:
-            chunk, self._pending = self._pending[: self.size], self._pending[self.size :]
-            yield chunk
+        data = block.astype(np.float32, copy=False)
+        if len(self._pending):
+            data = np.concatenate([self._pending, data])
+        start = 0
+        while len(data) - start >= self.size:
+            yield data[start : start + self.size]
+            start += self.size
+        self._pending = data[start:].copy()
 
     def last(self) -> np.ndarray | None:
         """The remainder, zero-padded to a full chunk, or None if nothing remains."""
@@ -72,7 +76,11 @@ def _chunk_size(rate: int, chunk_ms: int) -> int:
 class FileSource:
     """Plays a file (or decoded audio) as a stream; ``realtime`` paces it like a microphone.
 
-    Tests use it in place of :class:`MicrophoneSource`.
+    A file is decoded block by block as it is played (:func:`read_blocks`), so a long
+    recording costs no more memory than a short one. It is opened and checked when the source
+    is made: a file that is not usable raises :class:`AudioError` then, and one that breaks
+    off later raises it from :meth:`chunks`. Tests use it in place of
+    :class:`MicrophoneSource`.
     """
 
     def __init__(
@@ -82,35 +90,53 @@ class FileSource:
         chunk_ms: int = 30,
         realtime: bool = False,
     ) -> None:
+        self.audio: Audio | None = None
+        self.path: Path | None = None
+        self._blocks: Iterator[np.ndarray] | None = None
         if isinstance(path_or_audio, Audio):
             audio = path_or_audio
             if audio.rate != rate:
                 audio = Audio(resample(audio.samples, audio.rate, rate), rate)
+            self.audio = audio
         else:
-            audio = load_audio(path_or_audio, rate)
-        self.audio = audio
+            self.path = Path(path_or_audio)
+            self._blocks = read_blocks(self.path, rate)
         self.rate = rate
         self.chunk_size = _chunk_size(rate, chunk_ms)
         self.realtime = realtime
         self._closed = threading.Event()
 
+    def _pieces(self) -> Iterator[np.ndarray]:
+        if self.audio is not None:
+            return iter([self.audio.samples])
+        blocks, self._blocks = self._blocks, None
+        assert self.path is not None
+        return blocks if blocks is not None else read_blocks(self.path, self.rate)
+
     def chunks(self) -> Iterator[np.ndarray]:
-        samples = self.audio.samples
         started = time.monotonic()
-        for index, start in enumerate(range(0, len(samples), self.chunk_size)):
-            if self._closed.is_set():
-                return
-            chunk = samples[start : start + self.chunk_size]
-            if len(chunk) < self.chunk_size:
-                chunk = np.concatenate(
-                    [chunk, np.zeros(self.chunk_size - len(chunk), dtype=np.float32)]
-                )
-            if self.realtime:
-                due = started + (index + 1) * self.chunk_size / self.rate  # once captured
-                delay = due - time.monotonic()
-                if delay > 0 and self._closed.wait(delay):
+        cutter = _Rechunker(self.chunk_size)
+        index = 0
+        for piece in self._pieces():
+            for chunk in cutter.push(piece):
+                if not self._pace(started, index):
                     return
-            yield chunk
+                index += 1
+                yield chunk
+        last = cutter.last()
+        if last is not None and self._pace(started, index):
+            yield last
+
+    def _pace(self, started: float, index: int) -> bool:
+        """Wait until chunk ``index`` would have been captured; False once closed."""
+        if self._closed.is_set():
+            return False
+        if self.realtime:
+            due = started + (index + 1) * self.chunk_size / self.rate  # once captured
+            delay = due - time.monotonic()
+            if delay > 0 and self._closed.wait(delay):
+                return False
+        return True
 
     def close(self) -> None:
         self._closed.set()
