@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
     from .assistant import Assistant
+    from .config import SpeechSettings
     from .messages import IntentRequest, Reply, Turn
     from .skill import Skill
     from .skillcontext import SkillContext
 
-__all__ = ["PROJECT", "hookimpl", "hookspec"]
+__all__ = [
+    "PROJECT",
+    "RegisterEngine",
+    "RegisterService",
+    "RegisterSkill",
+    "hookimpl",
+    "hookspec",
+]
 
 PROJECT = "ting"
 
@@ -21,8 +29,33 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
+class RegisterSkill(Protocol):
+    """The ``register`` of :func:`register_skills`."""
+
+    def __call__(self, skill: Skill, /) -> None: ...
+
+
+class RegisterService(Protocol):
+    """The ``register`` of :func:`register_services`."""
+
+    def __call__(
+        self,
+        manifest: Mapping[str, Any] | Any,
+        /,
+        handlers: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None: ...
+
+
+class RegisterEngine(Protocol):
+    """The ``register`` of :func:`register_engines`."""
+
+    def __call__(
+        self, name: str, factory: Callable[[str | None, SpeechSettings], Any], /
+    ) -> None: ...
+
+
 @hookspec
-def register_skills(register: Callable[[Skill], None]) -> None:
+def register_skills(register: RegisterSkill) -> None:
     """Register the skills a plugin provides.
 
     :param register: call it once per skill with a :class:`~assistant.skill.Skill`: its
@@ -70,7 +103,7 @@ def due_notices(context: SkillContext, now: float) -> list[str] | None:
 
 
 @hookspec
-def register_services(register: Callable[..., None]) -> None:
+def register_services(register: RegisterService) -> None:
     """Contribute mini-program services to the service directory.
 
     :param register: call it with a service manifest (a
@@ -86,7 +119,7 @@ def register_services(register: Callable[..., None]) -> None:
 
 
 @hookspec
-def register_engines(register: Callable[..., None]) -> None:
+def register_engines(register: RegisterEngine) -> None:
     """Register speech recognition engines.
 
     :param register: call it with an engine name and a factory

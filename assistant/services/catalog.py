@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ import pluggy
 from pydantic import ValidationError
 
 from ..config import APP_NAME, Settings
+from ..errors import PluginError
+from ..pluginrun import run_plugin_code
 from .directory import ServiceDirectory
 from .invoke import Handler, ServiceEntry
 from .manifest import (
@@ -80,9 +83,14 @@ class Catalog:
         for impl in manager.hook.register_services.get_hookimpls():
             source = f"plugin {impl.plugin_name!r}"
             try:
-                impl.function(register=self._register_callback(source))
+                run_plugin_code(
+                    partial(impl.function, register=self._register_callback(source)),
+                    f"{source} in register_services",
+                )
             except ManifestError:
                 raise
+            except PluginError as exc:  # too slow, or it tried to end Ting
+                self._problem(ManifestError(f"{exc}"))
             except Exception as exc:
                 self._problem(ManifestError(f"{source}: register_services raised {exc!r}"))
 
