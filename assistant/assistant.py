@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -21,6 +21,9 @@ from .plugins import PluginRegistry, allowed_plugins, get_plugin_manager
 from .skill import Skill
 from .skillcontext import LoadedSkill, SkillContext
 from .turns import run_turn
+
+if TYPE_CHECKING:
+    from .services.directory import ServiceDirectory
 
 __all__ = ["Assistant"]
 
@@ -42,7 +45,7 @@ class Assistant:
         self._notice_failures: set[str] = set()
         self._collect_skills()
         self.matcher = self._build_matcher()
-        self.services: Any = None
+        self.services: ServiceDirectory | None = self._build_services()
         self._closed = False
         self._call_hook_safely("assistant_startup", assistant=self)
 
@@ -178,6 +181,15 @@ class Assistant:
         for plugin_name, problem in broken.items():
             self._remove_plugin(plugin_name, problem)
         return Matcher.build([s.skill for s in self.skills.values()], threshold=threshold)
+
+    def _build_services(self) -> ServiceDirectory:
+        """The service directory: every plugin's services, then the manifest folder."""
+        from .services.catalog import build_directory
+
+        directory = build_directory(self.plugin_manager, self.settings)
+        for problem in directory.problems:
+            _LOGGER.warning("service skipped: %s", problem)
+        return directory
 
     def _remove_plugin(self, plugin_name: str, problem: str) -> None:
         """Take a plugin out wholly: every skill it registered, and its hooks."""
@@ -328,6 +340,8 @@ class Assistant:
         if not self._closed:
             self._closed = True
             self._call_hook_safely("assistant_shutdown", assistant=self)
+            if self.services is not None:
+                self.services.close()
 
     def __enter__(self) -> Assistant:
         return self
