@@ -84,9 +84,30 @@ def load_audio(path: str | Path, rate: int = SAMPLE_RATE) -> Audio:
     The result grows with the recording (an hour at 16 kHz is 230 MB); to go through a long
     file in constant memory, iterate :func:`read_blocks` instead.
     """
-    blocks = list(read_blocks(path, rate))
-    samples = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
-    return Audio(samples, rate)
+    blocks = read_blocks(path, rate)
+    expected = _expected_length(Path(path), rate)
+    if expected is None:  # a format only FFmpeg reads: the length is known at the end
+        parts = list(blocks)
+        return Audio(np.concatenate(parts) if parts else np.zeros(0, np.float32), rate)
+    samples = np.empty(expected, dtype=np.float32)  # filled in place: no second copy
+    filled = 0
+    for block in blocks:
+        if filled + len(block) > len(samples):
+            samples = np.concatenate([samples[:filled], np.empty(len(block), np.float32)])
+        samples[filled : filled + len(block)] = block
+        filled += len(block)
+    return Audio(samples[:filled].copy() if filled < len(samples) // 2 else samples[:filled], rate)
+
+
+def _expected_length(path: Path, rate: int) -> int | None:
+    """Samples a file will decode to at ``rate``, from its header (None if unknown)."""
+    try:
+        info = soundfile.info(str(path))
+    except Exception:  # not a libsndfile format: PyAV decodes it
+        return None
+    if info.frames <= 0 or info.samplerate <= 0:
+        return None
+    return int(info.frames * rate // info.samplerate) + 16
 
 
 def read_blocks(
