@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import tempfile
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,23 @@ def _isolated_dirs(
         monkeypatch.delenv(var)
     for var, value in _isolated_env(tmp_path_factory.mktemp("home")).items():
         monkeypatch.setenv(var, value)
+
+
+@pytest.fixture(autouse=True)
+def _bundled_entry_points_only(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests see Ting's own entry points, not whatever else this machine has installed
+    (a test marked ``installed_plugins`` sees them all)."""
+    if request.node.get_closest_marker("installed_plugins"):
+        return
+    import assistant.plugins as plugins
+
+    def ours(**kwargs: str) -> list[EntryPoint]:
+        found = importlib.metadata.entry_points(**kwargs)
+        return [ep for ep in found if getattr(ep.dist, "name", None) == plugins.DISTRIBUTION]
+
+    monkeypatch.setattr(plugins, "entry_points", ours)
 
 
 @pytest.fixture

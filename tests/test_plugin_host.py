@@ -368,3 +368,25 @@ def test_core_plugins_load_by_object_with_nothing_installed() -> None:
     registry = get_plugin_manager(installed=False)
     assert {"system", "services", "ting-speech-engines"} <= set(registry.info)
     registry.manager.check_pending()
+
+
+@pytest.mark.installed_plugins
+def test_an_installed_distribution_is_loaded_from_its_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    (site / "ting_greeter").mkdir(parents=True)
+    (site / "ting_greeter" / "__init__.py").write_text(
+        textwrap.dedent(SKILL.format(name="greeter", body="pass")), encoding="utf-8"
+    )
+    info = site / "ting_greeter-2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ting-greeter\nVersion: 2.0\n")
+    (info / "entry_points.txt").write_text("[ting]\ngreeter = ting_greeter\n")
+    monkeypatch.syspath_prepend(str(site))
+
+    assistant = Assistant.create(_settings(tmp_path))
+
+    loaded = assistant.skills["greeter"]
+    assert (loaded.origin, loaded.version) == ("installed", "2.0")
+    assert assistant.handle("greeter go").reply == "greeter went"
