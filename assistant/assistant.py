@@ -221,7 +221,7 @@ class Assistant:
         session = session if session is not None else self.new_session()
         text = _clean(text)
         turn = run_turn(self, text, session)
-        turn.total_ms = (time.perf_counter() - started) * 1000
+        turn = turn.model_copy(update={"total_ms": (time.perf_counter() - started) * 1000})
         session.turns += 1
         self._call_hook_safely("observe_turn", turn=turn)
         return turn

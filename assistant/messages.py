@@ -73,9 +73,11 @@ _DONE_GONE = (
 
 
 class Turn(BaseModel):
-    """One utterance and everything that came of it: what `assistant say --json` prints."""
+    """One utterance and everything that came of it: what `assistant say --json` prints.
 
-    model_config = ConfigDict(extra="forbid")
+    Built once, complete, and frozen: what observers see is what the user got."""
+
+    model_config = _FROZEN
 
     text: str = Field(description="The utterance.")
     intent: str | None = Field(description="The recognised intent, or null when rejected.")

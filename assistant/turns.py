@@ -14,7 +14,7 @@ from .dialog import (
     PendingSlot,
     Session,
 )
-from .messages import IntentRequest, Turn
+from .messages import IntentRequest, Reply, Turn
 from .nlu import Match, normalize
 from .skill import SlotValue
 
@@ -58,7 +58,7 @@ def _dispatch(
         turn = _fill_or_call(assistant, text, session, match, dict(match.slots), nlu_ms)
         pending = session.pending_confirmation or session.pending_slot
         if pending is not None:  # help and thanks leave the question open, and repeat it
-            turn.reply = f"{turn.reply} {pending.question}"
+            turn = turn.model_copy(update={"reply": f"{turn.reply} {pending.question}"})
         return turn
     session.clear()
     return _fill_or_call(assistant, text, session, match, dict(match.slots), nlu_ms)
@@ -107,8 +107,14 @@ def _fill_or_call(
     if reply.confirm:
         session.pending_confirmation = PendingConfirmation(loaded.name, request, reply.text)
     turn = _turn(text, match, reply.text, session, nlu_ms, slots=slots, skill=loaded.name)
-    turn.service, turn.action, turn.data = reply.service, reply.action, dict(reply.data)
-    return turn
+    return _with_reply(turn, reply)
+
+
+def _with_reply(turn: Turn, reply: Reply) -> Turn:
+    """The turn with what the skill's reply says about the service it called."""
+    return turn.model_copy(
+        update={"service": reply.service, "action": reply.action, "data": dict(reply.data)}
+    )
 
 
 def _answer_confirmation(assistant: Assistant, text: str, session: Session) -> Turn:
@@ -122,8 +128,7 @@ def _answer_confirmation(assistant: Assistant, text: str, session: Session) -> T
         request = pending.request.model_copy(update={"confirmed": True})
         reply = assistant.call_skill(loaded, request, session)
         turn = _turn(text, match, reply.text, session, nlu_ms, skill=loaded.name)
-        turn.service, turn.action, turn.data = reply.service, reply.action, dict(reply.data)
-        return turn
+        return _with_reply(turn, reply)
     if match is None or match.intent in (DENY, pending.request.intent):
         # "make it a large", "no, from luckin": the request changed; ask again.
         changed = _change(assistant, text, session, pending, match, nlu_ms)

@@ -390,3 +390,21 @@ def test_an_installed_distribution_is_loaded_from_its_entry_point(
     loaded = assistant.skills["greeter"]
     assert (loaded.origin, loaded.version) == ("installed", "2.0")
     assert assistant.handle("greeter go").reply == "greeter went"
+
+
+def test_observers_get_the_turn_as_the_user_got_it_and_cannot_change_it(
+    tmp_path: Path,
+) -> None:
+    seen = []
+
+    class Meddler:
+        from assistant import hookimpl
+
+        @hookimpl
+        def observe_turn(self, turn):  # type: ignore[no-untyped-def]
+            seen.append(turn)
+            turn.reply = "changed"  # refused: the turn is frozen
+
+    assistant = Assistant.create(_settings(tmp_path), plugins=[Meddler()])
+    turn = assistant.handle("help")
+    assert "coffee" in turn.reply.lower() and seen[0] == turn and turn.total_ms > 0
