@@ -20,7 +20,7 @@ from .pluginrun import PluginAborted, PluginTimeout, run_plugin_code
 from .plugins import PluginRegistry, allowed_plugins, get_plugin_manager
 from .skill import Skill
 from .skillcontext import LoadedSkill, SkillContext
-from .turns import run_turn
+from .turns import Dialog
 
 if TYPE_CHECKING:
     from .services.directory import ServiceDirectory
@@ -46,6 +46,7 @@ class Assistant:
         self._collect_skills()
         self.matcher = self._build_matcher()
         self.services: ServiceDirectory | None = self._build_services()
+        self.dialog = Dialog(self)
         self._closed = False
         self._call_hook_safely("assistant_startup", assistant=self)
 
@@ -220,7 +221,7 @@ class Assistant:
         started = time.perf_counter()
         session = session if session is not None else self.new_session()
         text = _clean(text)
-        turn = run_turn(self, text, session)
+        turn = self.dialog.turn(text, session)
         turn = turn.model_copy(update={"total_ms": (time.perf_counter() - started) * 1000})
         session.turns += 1
         self._call_hook_safely("observe_turn", turn=turn)
@@ -233,6 +234,10 @@ class Assistant:
         started = time.perf_counter()
         match = self.matcher.match(text, intents=set(intents) if intents is not None else None)
         return match, (time.perf_counter() - started) * 1000
+
+    def parse_slot(self, text: str, skill: str, intent: str, slot: str) -> str | int | None:
+        """The value of one slot in a follow-up answer ("a latte please"), or None."""
+        return self.matcher.parse_slot(text, skill, intent, slot)
 
     def context(self, loaded: LoadedSkill, session: Session) -> SkillContext:
         """What a skill's hooks can reach in ``session``."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 from .dialog import (
     ASIDES,
@@ -17,11 +18,43 @@ from .dialog import (
 from .messages import IntentRequest, Reply, Turn
 from .nlu import Match, normalize
 from .skill import SlotValue
+from .skillcontext import LoadedSkill
 
-if TYPE_CHECKING:
-    from .assistant import Assistant
+__all__ = ["MAX_REPROMPTS", "NOT_UNDERSTOOD", "Dialog", "DialogHost", "run_turn"]
 
-__all__ = ["MAX_REPROMPTS", "NOT_UNDERSTOOD", "run_turn"]
+
+class DialogHost(Protocol):
+    """What the dialog needs from whoever runs it: matching, slot parsing, the skills."""
+
+    @property
+    def skills(self) -> Mapping[str, LoadedSkill]: ...
+
+    def recognise(
+        self, text: str, intents: Iterable[str] | None = None
+    ) -> tuple[Match | None, float]: ...
+
+    def parse_slot(self, text: str, skill: str, intent: str, slot: str) -> str | int | None: ...
+
+    def intent_owner(self, intent: str) -> LoadedSkill | None: ...
+
+    def call_skill(
+        self, loaded: LoadedSkill, request: IntentRequest, session: Session
+    ) -> Reply: ...
+
+
+class Dialog:
+    """Follow-ups, confirmation, corrections and cancel over a :class:`DialogHost`.
+
+    The assistant composes one; a test can run it over any host.
+    """
+
+    def __init__(self, host: DialogHost) -> None:
+        self.host = host
+
+    def turn(self, text: str, session: Session) -> Turn:
+        """Everything that happens to one utterance, with the session updated."""
+        return run_turn(self.host, text, session)
+
 
 _NEGATIONS = frozenset({"not", "never", "without", "nor"})
 """Words that make an answer say what not to do: it changes nothing."""
@@ -30,7 +63,7 @@ NOT_UNDERSTOOD = 'Sorry, I didn\'t understand that. Say "help" to hear what I ca
 MAX_REPROMPTS = 2
 
 
-def run_turn(assistant: Assistant, text: str, session: Session) -> Turn:
+def run_turn(assistant: DialogHost, text: str, session: Session) -> Turn:
     """Everything that happens to one utterance, with the session updated."""
     if not any(ch.isalnum() for ch in text):
         return _not_understood(text, session)
@@ -47,7 +80,7 @@ def run_turn(assistant: Assistant, text: str, session: Session) -> Turn:
 
 
 def _dispatch(
-    assistant: Assistant, text: str, session: Session, match: Match, nlu_ms: float
+    assistant: DialogHost, text: str, session: Session, match: Match, nlu_ms: float
 ) -> Turn:
     if match.intent == CANCEL:
         reply = "OK, cancelled." if session.clear() else "There's nothing to cancel."
@@ -65,7 +98,7 @@ def _dispatch(
 
 
 def _fill_or_call(
-    assistant: Assistant,
+    assistant: DialogHost,
     text: str,
     session: Session,
     match: Match,
@@ -117,7 +150,7 @@ def _with_reply(turn: Turn, reply: Reply) -> Turn:
     )
 
 
-def _answer_confirmation(assistant: Assistant, text: str, session: Session) -> Turn:
+def _answer_confirmation(assistant: DialogHost, text: str, session: Session) -> Turn:
     pending = session.pending_confirmation
     assert pending is not None
     match, nlu_ms = assistant.recognise(text)
@@ -143,7 +176,7 @@ def _answer_confirmation(assistant: Assistant, text: str, session: Session) -> T
 
 
 def _change(
-    assistant: Assistant,
+    assistant: DialogHost,
     text: str,
     session: Session,
     pending: PendingConfirmation,
@@ -167,7 +200,7 @@ def _change(
     return _again(assistant, text, session, pending.skill, request, changes, nlu_ms)
 
 
-def _follow_up(assistant: Assistant, text: str, session: Session, nlu_ms: float) -> Turn | None:
+def _follow_up(assistant: DialogHost, text: str, session: Session, nlu_ms: float) -> Turn | None:
     """ "what about tomorrow?" after a forecast: the last request again, with what the
     answer changes. None when the answer changes none of its slots."""
     last = session.last
@@ -183,7 +216,7 @@ def _follow_up(assistant: Assistant, text: str, session: Session, nlu_ms: float)
 
 
 def _again(
-    assistant: Assistant,
+    assistant: DialogHost,
     text: str,
     session: Session,
     skill: str,
@@ -198,7 +231,7 @@ def _again(
 
 
 def _slot_changes(
-    assistant: Assistant, text: str, skill: str, request: IntentRequest
+    assistant: DialogHost, text: str, skill: str, request: IntentRequest
 ) -> dict[str, SlotValue]:
     """The slots of ``request`` that a short answer gives new values ("make it a large").
 
@@ -212,13 +245,13 @@ def _slot_changes(
     for name, slot in spec.slots.items():
         if slot.type == "text":
             continue
-        value = assistant.matcher.parse_slot(text, skill, request.intent, name)
+        value = assistant.parse_slot(text, skill, request.intent, name)
         if value is not None and value != request.slots.get(name):
             changes[name] = value
     return changes
 
 
-def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:
+def _answer_slot(assistant: DialogHost, text: str, session: Session) -> Turn:
     pending = session.pending_slot
     assert pending is not None
     match, nlu_ms = assistant.recognise(text)
@@ -230,7 +263,7 @@ def _answer_slot(assistant: Assistant, text: str, session: Session) -> Turn:
         unsure = {k: v for k, v in pending.unsure.items() if k not in match.slots}
         match = match.model_copy(update={"ambiguous": {**unsure, **match.ambiguous}})
         return _fill_or_call(assistant, text, session, match, merged, nlu_ms)
-    value = assistant.matcher.parse_slot(text, pending.skill, pending.intent, pending.slot)
+    value = assistant.parse_slot(text, pending.skill, pending.intent, pending.slot)
     if value is not None:
         session.pending_slot = None
         session.reprompts = 0
