@@ -150,8 +150,11 @@ class Settings(BaseModel):
     )
 
     def plugin_directory(self) -> Path:
-        """The user plugin directory."""
-        return self.plugins.directory or platformdirs.user_data_path(APP_NAME) / "plugins"
+        """The user plugin directory (``~`` expanded)."""
+        configured = self.plugins.directory
+        if configured is not None:
+            return configured.expanduser()
+        return platformdirs.user_data_path(APP_NAME) / "plugins"
 
 
 def default_config_path() -> Path:
