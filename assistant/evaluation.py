@@ -185,7 +185,10 @@ def summarise(results: Sequence[UtteranceResult]) -> dict[str, Any]:
         "slot_recall": round(recall, 4),
         "slot_f1": round(f1, 4),
         "frame_accuracy": _ratio(sum(r.frame_correct for r in results), n),
-        "ood_rejection": _ratio(sum(r.intent is None for r in ood), len(ood)),
+        # A file that could not be read rejected nothing: it counts against rejection too.
+        "ood_rejection": _ratio(
+            sum(r.intent is None and not getattr(r, "error", None) for r in ood), len(ood)
+        ),
         "false_rejections": sum(r.intent is None for r in in_domain),
         "misses": [r.model_dump(mode="json") for r in results if not r.frame_correct],
         "results": [r.model_dump(mode="json") for r in results],

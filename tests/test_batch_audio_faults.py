@@ -175,3 +175,16 @@ def test_audio_labels_without_audio_are_named(
         main(["eval", str(labels), "--engine", "whisper"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and f"{labels}:2: " in err and "--text-only" in err
+
+
+def test_an_out_of_domain_file_that_could_not_be_read_rejected_nothing() -> None:
+    from assistant.evaluation import UtteranceResult, summarise
+
+    def ood(**extra: object) -> UtteranceResult:
+        return UtteranceResult(
+            heard="", expected_intent=None, expected_slots={}, intent=None, slots={},
+            confidence=0.0, **extra,
+        )  # fmt: skip
+
+    summary = summarise([ood(), ood(error="not an audio file")])
+    assert summary["ood_rejection"] == 0.5
