@@ -7,6 +7,8 @@ A template is a sentence pattern:
 - ``(a|b|c)`` alternatives; each alternative is a sequence and may nest:
   ``(order|get me|i (want|would like))``;
 - ``[optional]`` an optional part, which may hold alternatives: ``[please]``, ``[a|an|the]``;
+- ``(a;b;c)`` the parts in any order, each spoken once: ``({size};{drink};[with] {milk})``;
+  a part may be optional (``[{size}]``) or hold alternatives; at most five parts;
 - ``{slot}`` a slot of the intent, whose type comes from ``IntentSpec.slots``; a ``list`` slot
   matches the spoken forms of its value list, ``number`` a cardinal, ``duration`` a length of
   time, ``day`` a day and ``text`` one or more free words;
@@ -20,6 +22,7 @@ alone) raise :class:`~assistant.errors.TemplateError`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -31,7 +34,9 @@ from .normalize import normalize
 __all__ = ["Alt", "Node", "Opt", "Seq", "Slot", "Word", "literal_words", "parse_template"]
 
 _IDENT = re.compile(NAME_PATTERN)  # slot and rule names, as the skill declares them
-_SPECIAL = "()[]|{}<>"
+_SPECIAL = "()[]|;{}<>"
+MAX_ANY_ORDER = 5
+"""Parts of one any-order group ``(a;b;c)`` at most (5 parts are 120 orders)."""
 
 MAX_NODES = 20_000
 """Words, slots and groups one template may expand to, its rules included: rules that use
@@ -175,7 +180,7 @@ class _Parser:
         items: list[Node] = []
         while self.pos < len(self.tokens):
             kind, value = self.tokens[self.pos]
-            if kind == "op" and value in ")]|":
+            if kind == "op" and value in ")]|;":
                 break
             self.pos += 1
             self._spend(1)
@@ -197,6 +202,12 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise self.error(f"nests groups more than {MAX_DEPTH} deep")
         body = self.alternatives(what="alternative" if opener == "(" else "optional part")
+        parts = [body]
+        while opener == "(" and self.peek() == ";":  # (a;b;c): the parts in any order
+            self.pos += 1
+            parts.append(self.alternatives(what="part of an any-order group"))
+        if len(parts) > 1:
+            body = self._any_order(parts)
         self.depth -= 1
         if self.pos >= len(self.tokens):
             raise self.error(f"unclosed {opener!r}")
@@ -205,6 +216,13 @@ class _Parser:
             raise self.error(f"{opener!r} closed by {found!r}")
         self.pos += 1
         return Opt(body) if opener == "[" else body
+
+    def _any_order(self, parts: list[Node]) -> Node:
+        if len(parts) > MAX_ANY_ORDER:
+            raise self.error(f"an any-order group may have at most {MAX_ANY_ORDER} parts")
+        orders = list(itertools.permutations(parts))
+        self._spend(len(orders) * len(parts))
+        return Alt(tuple(Seq(order) for order in orders))
 
     def rule(self, name: str) -> Node:
         if name not in self.rules:
