@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +167,68 @@ def test_process_killed_between_placing_and_confirming(tmp_path: Path) -> None:
         assert len(directory.store.orders()) == 1
     finally:
         directory.close()
+
+
+_ORDER_LOOP = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from assistant.services import Catalog
+    from assistant.services.samples import bundled_services
+
+    catalog = Catalog(strict=True)
+    for manifest, handlers in bundled_services():
+        catalog.add(manifest, "bundled", handlers)
+    directory = catalog.directory(data_dir=Path(sys.argv[1]))
+    for n in range(10_000):
+        print(f"start k-{n}", flush=True)
+        directory.call("starbucks", "order_drink", {"drink": "latte", "size": "large"},
+                       idempotency_key=f"k-{n}")
+        print(f"done k-{n}", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("after", [0.05, 0.2, 0.45, 0.7, 1.1])
+def test_killed_at_any_moment_of_placing_orders_the_store_stays_whole(
+    tmp_path: Path, after: float
+) -> None:
+    """SIGKILL lands somewhere in a stream of orders: each order has its key, each key its
+    order, and the order in flight is placed once when it is sent again."""
+    data_dir = tmp_path / "data"
+    child = subprocess.Popen(
+        [sys.executable, "-c", _ORDER_LOOP, str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith("start")  # the store is open, orders begin
+    threading.Event().wait(after)
+    child.send_signal(signal.SIGKILL)
+    out, _ = child.communicate(timeout=10)
+    lines = out.splitlines()
+    started = [line.split()[1] for line in lines if line.startswith("start")] or ["k-0"]
+    done = {line.split()[1] for line in lines if line.startswith("done")}
+
+    with sqlite3_rows(data_dir / STORE_FILE) as (orders, keys):
+        assert len(orders) == len(keys)  # an order and its key commit together
+        assert done <= keys  # everything reported done is stored
+    directory = _directory(data_dir)
+    try:
+        in_flight = started[-1]
+        again = directory.call("starbucks", "order_drink", LATTE, idempotency_key=in_flight)
+        count = len(directory.store.orders())
+        assert count == len(keys) + (0 if again.replayed else 1)
+        directory.call("starbucks", "order_drink", LATTE, idempotency_key=in_flight)
+        assert len(directory.store.orders()) == count  # and never twice
+    finally:
+        directory.close()
+
+
+@contextmanager
+def sqlite3_rows(path: Path) -> Iterator[tuple[list[Any], set[str]]]:
+    store = Store(path)
+    with closing(sqlite3.connect(path)) as db:
+        keys = {str(k) for (k,) in db.execute("SELECT key FROM idempotency")}
+    yield store.orders(), keys
