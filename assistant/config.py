@@ -117,6 +117,11 @@ class ServiceSettings(BaseModel):
     manifests: Path | None = Field(
         None, description="Folder of extra service manifests (default: config dir / services)."
     )
+    prefer: dict[str, str] = Field(
+        default_factory=dict,
+        description="The mini-program that answers an action several offer, by action name "
+        "(get_forecast = \"myweather\"); otherwise the first loaded keeps it.",
+    )
     token: str | None = Field(
         None,
         min_length=16,

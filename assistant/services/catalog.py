@@ -130,6 +130,7 @@ class Catalog:
             kwargs.setdefault("data_dir", settings.data_dir)
             kwargs.setdefault("timeout", settings.services.timeout)
             kwargs.setdefault("retries", settings.services.retries)
+            kwargs.setdefault("prefer", settings.services.prefer)
         return ServiceDirectory(self.entries.values(), problems=self.problems, **kwargs)
 
 

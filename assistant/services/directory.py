@@ -64,7 +64,9 @@ class ServiceDirectory:
         timeout: float = 3.0,
         retries: int = 2,
         problems: Iterable[str] = (),
+        prefer: Mapping[str, str] | None = None,
     ) -> None:
+        self.prefer = dict(prefer or {})  # action name -> the service the user chose for it
         self.entries: dict[str, ServiceEntry] = {}
         for entry in entries:
             if entry.manifest.id in self.entries:
@@ -109,9 +111,20 @@ class ServiceDirectory:
         return entry.manifest if entry is not None else None
 
     def find(self, capability: str, *, category: str | None = None) -> list[ServiceManifest]:
-        """Services offering an action (optionally within a category), sorted by id."""
-        ids = self.index.filter(category=category, capability=capability)
-        return [self.entries[i].manifest for i in ids]
+        """Services offering an action (optionally within a category), the provider first.
+
+        The order is the user's choice (``[services] prefer``, by action name), then services
+        as they were loaded: the plugins' (bundled ones first), then manifests from the
+        services folder. A manifest dropped in later never takes over from the provider a
+        skill had, whatever its id.
+        """
+        ids = set(self.index.filter(category=category, capability=capability))
+        ordered = [sid for sid in self.entries if sid in ids]
+        chosen = self.prefer.get(capability)
+        if chosen in ids:
+            ordered.remove(chosen)
+            ordered.insert(0, chosen)
+        return [self.entries[i].manifest for i in ordered]
 
     def search(
         self,
