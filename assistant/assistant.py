@@ -30,6 +30,7 @@ __all__ = ["Assistant"]
 _LOGGER = logging.getLogger(__name__)
 
 _MAX_TEXT = 1000  # characters of an utterance worth reading
+_SERVICE_LIST = "ting.services"  # the value list a ``service`` slot becomes, for the matcher
 
 
 class Assistant:
@@ -44,8 +45,8 @@ class Assistant:
         self._handlers: dict[tuple[str, str], Any] = {}
         self._notice_failures: set[str] = set()
         self._collect_skills()
-        self.matcher = self._build_matcher()
         self.services: ServiceDirectory | None = self._build_services()
+        self.matcher = self._build_matcher()
         self.dialog = Dialog(self)
         self._closed = False
         self._call_hook_safely("assistant_startup", assistant=self)
@@ -170,18 +171,49 @@ class Assistant:
     def _build_matcher(self) -> Matcher:
         threshold = self.settings.nlu.threshold
         try:
-            return Matcher.build([s.skill for s in self.skills.values()], threshold=threshold)
+            return Matcher.build(self._matched_skills(), threshold=threshold)
         except TemplateError:
             pass
         broken: dict[str, str] = {}  # plugin -> the first problem found in one of its skills
         for loaded in self.skills.values():  # find the broken skill(s)
             try:
-                Matcher.build([loaded.skill], threshold=threshold)
+                Matcher.build([self._for_matcher(loaded.skill)], threshold=threshold)
             except TemplateError as exc:
                 broken.setdefault(loaded.plugin, str(exc))
         for plugin_name, problem in broken.items():
             self._remove_plugin(plugin_name, problem)
-        return Matcher.build([s.skill for s in self.skills.values()], threshold=threshold)
+        return Matcher.build(self._matched_skills(), threshold=threshold)
+
+    def _matched_skills(self) -> list[Skill]:
+        return [self._for_matcher(loaded.skill) for loaded in self.skills.values()]
+
+    def _for_matcher(self, skill: Skill) -> Skill:
+        """The skill as the matcher sees it: each ``service`` slot a list of the directory's
+        mini-programs (names, aliases and ids), after the skill's own list if it names one."""
+        slots = [s for i in skill.intents for s in i.slots.values() if s.type == "service"]
+        if not slots or self.services is None:
+            return skill
+        names = {
+            slot.list: self.services.spoken_names(skill.lists.get(slot.list or ""))
+            for slot in slots
+        }
+        lists = {**skill.lists, **{_SERVICE_LIST + (key or ""): v for key, v in names.items()}}
+        intents = tuple(
+            intent.model_copy(
+                update={
+                    "slots": {
+                        name: slot.model_copy(
+                            update={"type": "list", "list": _SERVICE_LIST + (slot.list or "")}
+                        )
+                        if slot.type == "service"
+                        else slot
+                        for name, slot in intent.slots.items()
+                    }
+                }
+            )
+            for intent in skill.intents
+        )
+        return skill.model_copy(update={"intents": intents, "lists": lists})
 
     def _build_services(self) -> ServiceDirectory:
         """The service directory: every plugin's services, then the manifest folder."""

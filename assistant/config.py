@@ -120,7 +120,7 @@ class ServiceSettings(BaseModel):
     prefer: dict[str, str] = Field(
         default_factory=dict,
         description="The mini-program that answers an action several offer, by action name "
-        "(get_forecast = \"myweather\"); otherwise the first loaded keeps it.",
+        '(get_forecast = "myweather"); otherwise the first loaded keeps it.',
     )
     token: str | None = Field(
         None,

@@ -13,7 +13,7 @@ from .errors import PluginError
 
 __all__ = ["NAME_PATTERN", "IntentSpec", "Skill", "SlotList", "SlotSpec", "SlotType", "SlotValue"]
 
-SlotType = Literal["list", "number", "duration", "day", "text"]
+SlotType = Literal["list", "number", "duration", "day", "text", "service"]
 SlotValue = str | int
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -62,10 +62,15 @@ class SlotSpec(BaseModel):
 
     model_config = _FROZEN
 
-    type: SlotType = Field("list", description="list, number, duration, day or text.")
+    type: SlotType = Field(
+        "list",
+        description="list, number, duration, day, text, or service: a mini-program of the "
+        "directory, by its name, an alias or its id (the slot holds its name).",
+    )
     list: str | None = Field(
         None,
-        description="For type list: the name of the skill's value list (default: the slot's name).",
+        description="For type list: the name of the skill's value list (default: the slot's "
+        "name). For type service: an optional list whose values win for the names it has.",
     )
     required: bool = Field(False, description="The intent cannot be handled without this slot.")
     prompt: str | None = Field(
@@ -140,7 +145,7 @@ class Skill(BaseModel):
                 raise ValueError(f"intent {intent.name!r} is declared twice")
             seen.add(intent.name)
             for slot_name, slot in intent.slots.items():
-                if slot.type == "list":
+                if slot.type == "list" or (slot.type == "service" and slot.list):
                     list_name = slot.list or slot_name
                     if list_name not in self.lists:
                         raise ValueError(

@@ -37,6 +37,7 @@ _SCALAR_FINDERS: dict[str, Finder] = {
     "duration": DURATION,
     "day": DAY,
     "text": TEXT,
+    "service": TEXT,  # a matcher built without the directory: the name as said
 }
 _NOT_ANCHORS = (
     ARTICLES

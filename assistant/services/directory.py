@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ServiceError
+from ..skill import SlotList
 from .fuzzy import NameIndex
 from .index import INDEX_FILE, SearchIndex
 from .invoke import CallResult, Invoker, ServiceEntry
@@ -154,6 +155,21 @@ class ServiceDirectory:
             SearchHit(self.entries[i].manifest, s, n, partial=not (n or complete))
             for i, (s, n) in ranked
         ]
+
+    def spoken_names(self, own: SlotList | None = None) -> SlotList:
+        """Every mini-program as a value list: its name, with its aliases and id as other
+        spoken forms. Services ``own`` already names (by any form) keep ``own``'s values."""
+        values: dict[str, tuple[str, ...]] = dict(own.values) if own is not None else {}
+        taken = set(own.spoken_forms()) if own is not None else set()
+        for entry in self.entries.values():
+            manifest = entry.manifest
+            forms = [manifest.name, *manifest.aliases, manifest.id.replace("_", " ")]
+            forms = [" ".join(f.lower().split()) for f in forms if f.strip()]
+            if taken.intersection(forms):
+                continue
+            values.setdefault(forms[0], tuple(dict.fromkeys(forms[1:])))
+            taken.update(forms)
+        return SlotList(values=values or {"none": ()})
 
     def resolve(
         self,
