@@ -112,8 +112,9 @@ def register_services(register: RegisterService) -> None:
         a callable ``(args: dict, context: CallContext) -> dict``
         (:class:`~assistant.services.invoke.CallContext`: the store, the time, the
         idempotency key and, for an action with side effects, the open transaction to
-        write in). A manifest that is invalid, repeats an id another source declared, or
-        whose handlers do not match its actions is skipped with a warning naming the plugin.
+        write in). A plugin's services load all or none: a manifest that is invalid,
+        repeats an id another source declared, or whose handlers do not match its actions
+        skips every service of that plugin, with a warning naming it.
     :return: nothing.
     """
 

@@ -408,3 +408,26 @@ def test_observers_get_the_turn_as_the_user_got_it_and_cannot_change_it(
     assistant = Assistant.create(_settings(tmp_path), plugins=[Meddler()])
     turn = assistant.handle("help")
     assert "coffee" in turn.reply.lower() and seen[0] == turn and turn.total_ms > 0
+
+
+def test_a_plugins_services_load_all_or_none(tmp_path: Path) -> None:
+    plugin = """
+        from assistant import hookimpl
+
+        def _manifest(service_id):
+            return {"id": service_id, "name": service_id.title(), "category": "food",
+                    "description": "Cakes.", "actions": [{"name": "menu",
+                    "description": "The menu", "parameters": {}}]}
+
+        @hookimpl
+        def register_services(register):
+            register(_manifest("cakeshop"), handlers={"menu": lambda args, context: {}})
+            register(_manifest("pieshop"), handlers={"menu": lambda args, context: {}})
+            register(_manifest("Not An Id"), handlers={})
+        """
+    folder = _folder(tmp_path, **{"bakery.py": plugin})
+    assistant = Assistant.create(_settings(tmp_path), plugins_dirs=[folder])
+    assert assistant.services is not None
+    assert assistant.services.get("cakeshop") is None and assistant.services.get("pieshop") is None
+    assert any("plugin 'bakery'" in p for p in assistant.services.problems)
+    assert assistant.services.get("starbucks") is not None  # the others' stay

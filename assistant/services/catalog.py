@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -79,32 +79,39 @@ class Catalog:
 
     def add_from_plugins(self, manager: pluggy.PluginManager) -> None:
         """Call every plugin's register_services in the order plugins were loaded (bundled ones
-        first, so a later plugin cannot take over their ids); a bad contribution skips only it."""
+        first, so a later plugin cannot take over their ids).
+
+        A plugin's services are added all or none: each is checked first, and one invalid
+        manifest (or the hook failing) skips every service of that plugin.
+        """
         for impl in manager.hook.register_services.get_hookimpls():
             source = f"plugin {impl.plugin_name!r}"
+            offered: list[tuple[Any, Mapping[str, Handler] | None]] = []
+
+            def register(
+                manifest: ServiceManifest | Mapping[str, Any],
+                handlers: Mapping[str, Handler] | None = None,
+                _into: list[tuple[Any, Mapping[str, Handler] | None]] = offered,
+            ) -> None:
+                _into.append((manifest, handlers))
+
             try:
                 run_plugin_code(
-                    partial(impl.function, register=self._register_callback(source)),
-                    f"{source} in register_services",
+                    partial(impl.function, register=register), f"{source} in register_services"
                 )
-            except ManifestError:
-                raise
             except PluginError as exc:  # too slow, or it tried to end Ting
                 self._problem(ManifestError(f"{exc}"))
+                continue
             except Exception as exc:
                 self._problem(ManifestError(f"{source}: register_services raised {exc!r}"))
-
-    def _register_callback(self, source: str) -> Callable[..., None]:
-        def register(
-            manifest: ServiceManifest | Mapping[str, Any],
-            handlers: Mapping[str, Handler] | None = None,
-        ) -> None:
+                continue
+            before = dict(self.entries)
             try:
-                self.add(manifest, source, handlers)
+                for manifest, handlers in offered:
+                    self.add(manifest, source, handlers)
             except ManifestError as exc:
+                self.entries = before  # none of this plugin's services
                 self._problem(exc)
-
-        return register
 
     def add_folder(self, folder: Path) -> None:
         """Add the remote services described by *.json / *.toml files in a folder."""
