@@ -6,7 +6,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..assistant import Assistant
     from ..dialog import Session
 
-__all__ = ["NoticeWatcher", "chat", "say", "turn_json"]
+__all__ = ["NoticeWatcher", "chat", "explanation", "say", "turn_json"]
 
 
 def turn_json(turn: Turn) -> dict[str, object]:
@@ -28,22 +28,67 @@ def turn_json(turn: Turn) -> dict[str, object]:
 @click.command()
 @click.argument("text", nargs=-1, required=True)
 @json_option
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also show why: the best candidates with their confidence and slots, the threshold, "
+    "and what the runner-up lacked.",
+)
 @assistant_options
 def say(
     text: tuple[str, ...],
     as_json: bool,
+    explain: bool,
     config_path: Path | None,
     plugins_dirs: tuple[Path, ...],
     plugin_names: tuple[str, ...] | None,
 ) -> None:
     """Say TEXT to the assistant and print its reply (exit 1 if it did not understand)."""
     with make_assistant(config_path, plugins_dirs, plugin_names=plugin_names) as assistant:
-        turn = assistant.handle(" ".join(text))
+        utterance = " ".join(text)
+        turn = assistant.handle(utterance)
+        why = explanation(assistant, utterance) if explain else None
     if as_json:
-        echo_json(turn_json(turn))
+        echo_json(turn_json(turn) | ({"explain": why} if why is not None else {}))
     else:
         click.echo(turn.reply)
+        if why is not None:
+            for line in explanation_lines(why):
+                click.echo(line)
     sys.exit(0 if turn.understood else 1)
+
+
+def explanation(assistant: Assistant, text: str) -> dict[str, object]:
+    """Which layer answered, the best candidates and their slots, and the threshold."""
+    threshold = assistant.matcher.threshold
+    candidates = [
+        {
+            "intent": m.intent,
+            "skill": m.skill,
+            "confidence": m.confidence,
+            "slots": dict(m.slots),
+            "accepted": m.confidence >= threshold,
+        }
+        for m in assistant.matcher.ranked(text)
+    ]
+    return {"layer": "templates", "threshold": threshold, "candidates": candidates}
+
+
+def explanation_lines(why: dict[str, object]) -> list[str]:
+    """The explanation as lines of text."""
+    threshold = float(why["threshold"])  # type: ignore[arg-type]
+    candidates: list[dict[str, Any]] = why["candidates"]  # type: ignore[assignment]
+    lines = [f"why: matched by {why['layer']} (threshold {threshold:.2f})"]
+    if not candidates:
+        return [*lines, "  no template shares a word with this"]
+    for rank, c in enumerate(candidates, 1):
+        slots = " ".join(f"{k}={v}" for k, v in c["slots"].items()) or "no slots"
+        mark = "" if c["accepted"] else " (below the threshold)"
+        lines.append(f"  {rank}. {c['intent']} {c['confidence']:.2f}{mark}: {slots}")
+    if len(candidates) > 1:
+        gap = candidates[0]["confidence"] - candidates[1]["confidence"]
+        lines.append(f"  the runner-up, {candidates[1]['intent']}, is {gap:.2f} behind")
+    return lines
 
 
 @click.command()

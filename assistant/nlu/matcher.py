@@ -91,6 +91,14 @@ class Matcher:
         """
         return self._search(text, intents, 0.0)
 
+    def ranked(self, text: str, *, limit: int = 3) -> list[Match]:
+        """The best candidate of each intent, best first, whatever their confidence (for
+        ``assistant say --explain``: what won, and by how much)."""
+        intents = dict.fromkeys(t.intent for t in self._catalog.templates)
+        found = [m for i in intents if (m := self.best(text, intents={i})) is not None]
+        found.sort(key=lambda m: -m.confidence)
+        return found[:limit]
+
     def _tokens(self, text: object) -> list[str] | None:
         if not isinstance(text, str) or not text or len(text) > _MAX_CHARS:
             return None
