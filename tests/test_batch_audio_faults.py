@@ -124,7 +124,7 @@ def test_eval_scores_bad_files_as_misses(
     assert all(not r.get("error") for r in summary["results"] if r["audio"] in map(str, good))
     assert summary["intent_accuracy"] <= len(good) / summary["n"]
     _assert_named(err, bad)
-    assert report.is_file()
+    assert report.read_text(encoding="utf-8").count("not scored:") == len(bad)
 
 
 def _eval_text(labels: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
