@@ -17,7 +17,7 @@ from .errors import AssistantError, PluginError, ServiceError, TemplateError
 from .messages import IntentRequest, Notice, Reply, Turn
 from .nlu import Match, Matcher
 from .pluginrun import PluginAborted, PluginTimeout, run_plugin_code
-from .plugins import PluginRegistry, allowed_plugins, get_plugin_manager
+from .plugins import PluginRegistry, allowed_plugins, registry_for
 from .skill import Skill
 from .skillcontext import LoadedSkill, SkillContext
 from .turns import Dialog
@@ -75,14 +75,12 @@ class Assistant:
         allow_set = (
             frozenset(allow) if allow is not None else allowed_plugins(settings.plugins.load)
         )
-        dirs = [*plugins_dirs, settings.plugin_directory()]
-        registry = get_plugin_manager(
-            installed=entry_points,
-            plugins_dirs=dirs,
-            plugins=plugins,
+        registry = registry_for(
+            settings,
+            plugins_dirs=plugins_dirs,
             allow=allow_set,
-            limit=settings.plugins.timeout or None,
-            trusted=settings.plugins.trusted,
+            installed=entry_points,
+            plugins=plugins,
         )
         return cls(registry, settings)
 

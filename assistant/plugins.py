@@ -15,13 +15,16 @@ from functools import partial
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pluggy
 
 from . import hookspecs
 from .errors import PluginError
 from .pluginrun import DEFAULT_LIMIT, run_plugin_code
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 __all__ = [
     "ALLOW_ENV",
@@ -33,6 +36,8 @@ __all__ = [
     "PluginRegistry",
     "allowed_plugins",
     "get_plugin_manager",
+    "plugin_modules",
+    "registry_for",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -249,6 +254,26 @@ def get_plugin_manager(
     return registry
 
 
+def registry_for(
+    settings: Settings,
+    *,
+    plugins_dirs: Iterable[Path] = (),
+    allow: frozenset[str] | None = None,
+    installed: bool = True,
+    plugins: Iterable[object] = (),
+) -> PluginRegistry:
+    """Plugins loaded as the settings say: ``plugins_dirs`` then the user plugin directory,
+    under ``plugins.timeout``, reading the folders ``plugins.trusted`` names."""
+    return get_plugin_manager(
+        installed=installed,
+        plugins_dirs=[*plugins_dirs, settings.plugin_directory()],
+        plugins=plugins,
+        allow=allow,
+        limit=settings.plugins.timeout or None,
+        trusted=settings.plugins.trusted,
+    )
+
+
 def _version(plugin: object) -> str | None:
     version = getattr(plugin, "__version__", None)
     return str(version) if version is not None else None
@@ -267,10 +292,25 @@ def _unsafe(path: Path, info: os.stat_result) -> str | None:
     return None
 
 
+def plugin_modules(directory: Path) -> list[tuple[str, Path]]:
+    """(name, file to import) for each plugin module or package in a folder, sorted by name."""
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(("_", ".")):
+            continue
+        if path.suffix == ".py" and path.is_file():
+            found.append((path.stem, path))
+        elif path.is_dir() and (path / "__init__.py").is_file():
+            found.append((path.name, path / "__init__.py"))
+    return found
+
+
 def _plugin_files(
     directory: Path, registry: PluginRegistry | None = None, trusted: Collection[str] = ()
 ) -> list[tuple[str, Path]]:
-    """(name, path) for each plugin module or package in a folder, sorted by name.
+    """:func:`plugin_modules`, without those other users could change.
 
     Like git with ``safe.directory``, a folder (or file) other users can write to or own is
     not read unless it is trusted: its code would run as the user.
@@ -278,28 +318,24 @@ def _plugin_files(
     if not directory.is_dir():
         return []
     trusts_all = "*" in trusted or str(directory) in trusted
-    found = []
-    for path in [directory, *sorted(directory.iterdir())]:
-        if path.name.startswith(("_", ".")) and path != directory:
-            continue
-        entry = path / "__init__.py" if path.is_dir() and path != directory else path
-        if path != directory and not ((path.suffix == ".py" and path.is_file()) or entry.is_file()):
-            continue
+
+    def safe(path: Path) -> bool:
         problem = None if trusts_all else _unsafe(path, path.stat())
-        if problem is not None:
+        if problem is not None and registry is not None:
             fix = (
                 f"fix: chmod o-w {path} (or chown it to yourself), or add {str(directory)!r} "
                 "to plugins.trusted in the config"
             )
-            if registry is not None:
-                registry.skip_folder(path, f"{problem}: its code would run as you; {fix}")
-            if path == directory:
-                return []
-            continue
-        if path == directory:
-            continue
-        found.append((path.stem if path.suffix == ".py" else path.name, entry))
-    return found
+            registry.skip_folder(path, f"{problem}: its code would run as you; {fix}")
+        return problem is None
+
+    if not safe(directory):
+        return []
+    return [
+        (name, entry)
+        for name, entry in plugin_modules(directory)
+        if safe(entry.parent if entry.name == "__init__.py" else entry)
+    ]
 
 
 def _import_path(name: str, path: Path) -> ModuleType:

@@ -14,7 +14,7 @@ import click
 from ..assistant import Assistant
 from ..config import Settings, load_settings
 from ..errors import ConfigError, PluginError
-from ..plugins import ALLOW_ENV, ALWAYS_LOADED, ENTRY_POINT_GROUP, allowed_plugins
+from ..plugins import ALLOW_ENV, ALWAYS_LOADED, ENTRY_POINT_GROUP, allowed_plugins, plugin_modules
 
 __all__ = [
     "assistant_options",
@@ -79,18 +79,10 @@ def settings_from(config_path: Path | None) -> Settings:
 
 
 def available_plugins(folders: Iterable[Path]) -> set[str]:
-    """Every plugin name that could load: installed entry points and plugins in the folders."""
-    names = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    """Every plugin name that could load: core, installed entry points, plugins in folders."""
+    names = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)} | ALWAYS_LOADED
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            if path.name.startswith(("_", ".")):
-                continue
-            if path.suffix == ".py" and path.is_file():
-                names.add(path.stem)
-            elif (path / "__init__.py").is_file():
-                names.add(path.name)
+        names.update(name for name, _ in plugin_modules(folder))
     return names
 
 
@@ -103,12 +95,12 @@ def plugin_folders(settings: Settings, plugins_dirs: tuple[Path, ...]) -> list[P
         if not directory.is_dir():
             raise ConfigError(f"--plugins-dir {directory}: not a folder")
     configured = settings.plugins.directory
-    if configured is not None and not configured.expanduser().is_dir():
+    if configured is not None and not settings.plugin_directory().is_dir():
         where = settings.source or "config"
         raise ConfigError(
             f"{where}: plugins.directory {configured} is not a folder; create it or drop the key"
         )
-    return [*plugins_dirs, settings.plugin_directory().expanduser()]
+    return [*plugins_dirs, settings.plugin_directory()]
 
 
 def plugin_allow_list(
@@ -148,9 +140,7 @@ def make_assistant(
     settings = settings_from(config_path)
     folders = plugin_folders(settings, plugins_dirs)
     allow = plugin_allow_list(settings, folders, plugin_names)
-    # The user plugin directory is read by Assistant.create; "~" in it is expanded here.
-    extra = [folder for folder in folders if folder != settings.plugin_directory()]
-    assistant = Assistant.create(settings, plugins_dirs=extra, allow=allow)
+    assistant = Assistant.create(settings, plugins_dirs=plugins_dirs, allow=allow)
     if not quiet:
         for failure in assistant.failures:
             click.secho(f"warning: {failure}", fg="yellow", err=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..plugins import get_plugin_manager
+from ..plugins import registry_for
 from ..services.catalog import build_directory
 from ..services.directory import ServiceDirectory
 from ..services.manifest import ServiceManifest
@@ -34,10 +34,8 @@ def _directory(
 ) -> ServiceDirectory:
     """The directory as the assistant builds it, without loading the intent matcher."""
     settings = settings_from(config_path)
-    folders = plugin_folders(settings, plugins_dirs)
-    registry = get_plugin_manager(
-        plugins_dirs=folders, allow=plugin_allow_list(settings, folders, plugin_names)
-    )
+    allow = plugin_allow_list(settings, plugin_folders(settings, plugins_dirs), plugin_names)
+    registry = registry_for(settings, plugins_dirs=plugins_dirs, allow=allow)
     directory = build_directory(registry.manager, settings)
     for problem in [*map(str, registry.failures), *directory.problems]:
         click.secho(f"warning: {problem}", fg="yellow", err=True)

@@ -238,18 +238,7 @@ class Store:
                 _LOGGER.info("replaying %s.%s for key %s", service, action, key)
                 return dict(json.loads(row["result"])), True
             result = run(db)
-            db.execute(
-                "INSERT INTO idempotency (key, service, action, result, created, request) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    service,
-                    action,
-                    json.dumps(result, ensure_ascii=False),
-                    time.time(),
-                    request or None,
-                ),
-            )
+            _record(db, "INSERT", key, service, action, result, request)
         return result, False
 
     def remember(
@@ -258,18 +247,7 @@ class Store:
         """Record a remote side-effect result under its key (the first record wins)."""
         _check_key(key)
         with self.transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO idempotency (key, service, action, result, created, "
-                "request) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    service,
-                    action,
-                    json.dumps(result, ensure_ascii=False),
-                    time.time(),
-                    request or None,
-                ),
-            )
+            _record(db, "INSERT OR IGNORE", key, service, action, result, request)
 
     def orders(self, service: str | None = None) -> list[dict[str, Any]]:
         """Stored orders, oldest first."""
@@ -289,6 +267,30 @@ class Store:
             query, args = query + " WHERE service = ?", (service,)
         with closing(self._connect()) as db:
             return {str(row["coupon_id"]) for row in db.execute(query, args)}
+
+
+def _record(
+    db: sqlite3.Connection,
+    verb: str,
+    key: str,
+    service: str,
+    action: str,
+    result: dict[str, Any],
+    request: str,
+) -> None:
+    """Store a call's result under its key, with the digest of what it was for."""
+    db.execute(
+        f"{verb} INTO idempotency (key, service, action, result, created, request) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            key,
+            service,
+            action,
+            json.dumps(result, ensure_ascii=False),
+            time.time(),
+            request or None,
+        ),
+    )
 
 
 def _check_key(key: str) -> None:

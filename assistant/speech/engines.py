@@ -14,6 +14,7 @@ import numpy as np
 import pluggy
 
 from ..errors import ConfigError, PluginError
+from ..pluginrun import run_plugin_code
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -203,8 +204,6 @@ def engine_registry(plugin_manager: pluggy.PluginManager) -> EngineRegistry:
     (:func:`~assistant.plugins.get_plugin_manager`). An engine that is refused, or a plugin
     whose hook fails, is recorded in ``problems`` and logged; every other engine stays.
     """
-    from ..pluginrun import run_plugin_code
-
     registry = EngineRegistry()
     for impl in plugin_manager.hook.register_engines.get_hookimpls():  # in registration order
         collected: list[tuple[object, object]] = []
