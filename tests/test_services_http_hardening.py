@@ -109,8 +109,9 @@ def _one_line(body: dict[str, Any]) -> str:
         (_request(None), 411),
         (_request("100000"), 413),  # refused before the body is read: no body needed
         (_request("99999999999999999999999999"), 413),
+        (_request("abc", b"{}").replace(b"Content-Type: application/json\r\n", b""), 400),
     ],
-    ids=["letters", "negative", "signed", "missing", "over-limit", "huge"],
+    ids=["letters", "negative", "signed", "missing", "over-limit", "huge", "letters-no-type"],
 )
 def test_bad_content_length_is_refused(
     served: tuple[ServiceServer, ServiceDirectory], request_bytes: bytes, status: int

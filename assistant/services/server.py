@@ -269,6 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         try:
+            length = self._content_length()  # a request framed wrongly is refused first
             self._check_origin()
             content_type = self.headers.get("Content-Type", "")
             if content_type.split(";", 1)[0].strip().lower() != "application/json":
@@ -286,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
             key = self.headers.get(IDEMPOTENCY_HEADER)
             if key is not None and len(key) > _MAX_KEY:
                 raise _BadRequest(400, f"the {IDEMPOTENCY_HEADER} may be {_MAX_KEY} characters")
-            args = self._body()
+            args = self._body(length)
         except _BadRequest as exc:
             return self._refuse(exc)
         try:
@@ -308,8 +309,8 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             raise _BadRequest(401, "this action needs Authorization: Bearer <token>")
 
-    def _body(self) -> dict[str, Any]:
-        """The request's JSON object, read within the limits."""
+    def _content_length(self) -> int:
+        """The body's length as the headers give it, within the limit."""
         if self.headers.get("Transfer-Encoding"):
             raise _BadRequest(411, "send the body with a Content-Length, not chunked")
         lengths = self.headers.get_all("Content-Length") or []
@@ -321,6 +322,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(digits) if len(digits) <= 18 else _MAX_BODY + 1
         if length > _MAX_BODY:
             raise _BadRequest(413, f"request body too large (at most {_MAX_BODY} bytes)")
+        return length
+
+    def _body(self, length: int) -> dict[str, Any]:
+        """The request's JSON object, read within the limits."""
         try:
             raw = self.rfile.read(length)
         except TimeoutError:
