@@ -167,6 +167,13 @@ class Assistant:
             self._owner_by_intent[intent.name] = loaded
 
     def _build_matcher(self) -> Matcher:
+        matcher = self._template_matcher()
+        nlu = self.settings.nlu
+        if nlu.learned:
+            matcher.learn(self.settings.cache_dir, accept=nlu.learned_accept, ask=nlu.learned_ask)
+        return matcher
+
+    def _template_matcher(self) -> Matcher:
         threshold = self.settings.nlu.threshold
         try:
             return Matcher.build(self._matched_skills(), threshold=threshold)
@@ -264,6 +271,18 @@ class Assistant:
         started = time.perf_counter()
         match = self.matcher.match(text, intents=set(intents) if intents is not None else None)
         return match, (time.perf_counter() - started) * 1000
+
+    def guess(self, text: str) -> tuple[Match, str] | None:
+        """What the learned layer thinks ``text`` means when it is not sure enough to act,
+        with a sentence of the intent's templates that says it; None if it has no guess."""
+        match = self.matcher.guess(text)
+        if match is None or self.intent_owner(match.intent) is None:
+            return None
+        sentence = self.matcher.sentence(match.intent, match.slots)
+        if sentence is None:
+            spec = self.intent_owner(match.intent).skill.intent(match.intent)  # type: ignore[union-attr]
+            sentence = (spec.description or match.intent).rstrip(".").lower()
+        return match, sentence
 
     def parse_slot(self, text: str, skill: str, intent: str, slot: str) -> str | int | None:
         """The value of one slot in a follow-up answer ("a latte please"), or None."""

@@ -56,6 +56,26 @@ class NluSettings(BaseModel):
         allow_inf_nan=False,
         description="Matches below this confidence are rejected.",
     )
+    learned: bool = Field(
+        True,
+        description="Behind the templates, a layer learned from the skills' own sentences "
+        "understands phrasings the templates do not cover.",
+    )
+    learned_accept: _Float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="The learned layer acts on its guess at this probability or above.",
+    )
+    learned_ask: _Float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description='From this probability up to learned_accept it asks "Did you mean ...?" '
+        "instead; below it, the sentence is not understood.",
+    )
 
 
 class PluginSettings(BaseModel):

@@ -14,6 +14,7 @@ __all__ = [
     "DENY",
     "HELP",
     "PendingConfirmation",
+    "PendingGuess",
     "PendingSlot",
     "Session",
     "SYSTEM_INTENTS",
@@ -57,11 +58,22 @@ class PendingConfirmation:
 
 
 @dataclass
+class PendingGuess:
+    """A sentence the learned layer was not sure of, waiting for "Did you mean ...?"."""
+
+    skill: str
+    intent: str
+    slots: dict[str, SlotValue]
+    question: str
+
+
+@dataclass
 class Session:
     """One conversation: what the assistant waits for and each skill's state."""
 
     pending_slot: PendingSlot | None = None
     pending_confirmation: PendingConfirmation | None = None
+    pending_guess: PendingGuess | None = None
     skill_state: dict[str, dict[str, Any]] = field(default_factory=dict)
     shared_state: dict[str, Any] = field(default_factory=dict)
     turns: int = 0
@@ -73,7 +85,7 @@ class Session:
     @property
     def expecting(self) -> str | None:
         """'confirmation', the name of the slot being asked for, or None."""
-        if self.pending_confirmation is not None:
+        if self.pending_confirmation is not None or self.pending_guess is not None:
             return "confirmation"
         if self.pending_slot is not None:
             return self.pending_slot.slot
@@ -81,9 +93,14 @@ class Session:
 
     def clear(self) -> bool:
         """Drop anything pending; True if something was."""
-        had = self.pending_slot is not None or self.pending_confirmation is not None
+        had = (
+            self.pending_slot is not None
+            or self.pending_confirmation is not None
+            or self.pending_guess is not None
+        )
         self.pending_slot = None
         self.pending_confirmation = None
+        self.pending_guess = None
         self.reprompts = 0
         return had
 

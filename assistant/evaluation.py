@@ -17,6 +17,7 @@ __all__ = [
     "Label",
     "UtteranceResult",
     "by_condition",
+    "by_field",
     "read_labels",
     "score",
     "summarise",
@@ -190,8 +191,54 @@ def summarise(results: Sequence[UtteranceResult]) -> dict[str, Any]:
             sum(r.intent is None and not getattr(r, "error", None) for r in ood), len(ood)
         ),
         "false_rejections": sum(r.intent is None for r in in_domain),
+        **_asked(results),
         "misses": [r.model_dump(mode="json") for r in results if not r.frame_correct],
         "results": [r.model_dump(mode="json") for r in results],
+    }
+
+
+def _asked(results: Sequence[UtteranceResult]) -> dict[str, Any]:
+    """How often "Did you mean ...?" would be asked, and which layer answered the rest."""
+    out: dict[str, Any] = {}
+    asked = [r for r in results if getattr(r, "asked", None)]
+    if asked:
+        out["asked"] = {
+            "n": len(asked),
+            "right": sum(getattr(r, "asked", None) == r.expected_intent for r in asked),
+            "out_of_domain": sum(r.expected_intent is None for r in asked),
+        }
+    layers: dict[str, int] = {}
+    for r in results:
+        layer = getattr(r, "layer", None)
+        if layer:
+            layers[layer] = layers.get(layer, 0) + 1
+    if layers:
+        out["by_layer"] = layers
+    return out
+
+
+def by_field(
+    labels: Sequence[Label], results: Sequence[UtteranceResult], field: str
+) -> dict[str, dict[str, Any]]:
+    """The headline figures for each value of a label field (``kind``, ``speaker``...).
+
+    Results are paired with labels by their reference text and audio; a label without the
+    field is counted under "unlabelled".
+    """
+    values: dict[tuple[str | None, str | None], str] = {}
+    for label in labels:
+        value = getattr(label, field, None)
+        if value is None and label.model_extra:
+            value = label.model_extra.get(field)
+        values.setdefault((label.audio, label.text), "unlabelled" if value is None else str(value))
+    groups: dict[str, list[UtteranceResult]] = {}
+    for result in results:
+        name = values.get((result.audio, result.reference), "unlabelled")
+        groups.setdefault(name, []).append(result)
+    keys = ("n", "intent_accuracy", "frame_accuracy", "ood_rejection")
+    return {
+        name: {key: value for key, value in summarise(group).items() if key in keys}
+        for name, group in sorted(groups.items())
     }
 
 

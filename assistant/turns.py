@@ -12,6 +12,7 @@ from .dialog import (
     DENY,
     SYSTEM_INTENTS,
     PendingConfirmation,
+    PendingGuess,
     PendingSlot,
     Session,
 )
@@ -41,6 +42,9 @@ class DialogHost(Protocol):
         self, loaded: LoadedSkill, request: IntentRequest, session: Session
     ) -> Reply: ...
 
+    # Optional: ``guess(text) -> tuple[Match, str] | None``, a match the host is not sure of
+    # with a sentence that says it, for asking "Did you mean ...?" (see Assistant.guess).
+
 
 class Dialog:
     """Follow-ups, confirmation, corrections and cancel over a :class:`DialogHost`.
@@ -67,16 +71,48 @@ def run_turn(assistant: DialogHost, text: str, session: Session) -> Turn:
     """Everything that happens to one utterance, with the session updated."""
     if not any(ch.isalnum() for ch in text):
         return _not_understood(text, session)
+    if session.pending_guess is not None:
+        answered = _answer_guess(assistant, text, session)
+        if answered is not None:
+            return answered
     if session.pending_confirmation is not None:
         return _answer_confirmation(assistant, text, session)
     if session.pending_slot is not None:
         return _answer_slot(assistant, text, session)
     match, nlu_ms = assistant.recognise(text)
     if match is None:
-        return _follow_up(assistant, text, session, nlu_ms) or _not_understood(
-            text, session, nlu_ms
+        return (
+            _follow_up(assistant, text, session, nlu_ms)
+            or _ask_guess(assistant, text, session, nlu_ms)
+            or _not_understood(text, session, nlu_ms)
         )
     return _dispatch(assistant, text, session, match, nlu_ms)
+
+
+def _ask_guess(assistant: DialogHost, text: str, session: Session, nlu_ms: float) -> Turn | None:
+    """ "Did you mean: order a macchiato?" for what the host is not sure it understood."""
+    guess = getattr(assistant, "guess", None)
+    found = guess(text) if guess is not None else None
+    if found is None:
+        return None
+    match, sentence = found
+    question = f"Did you mean: {sentence}?"
+    session.pending_guess = PendingGuess(match.skill, match.intent, dict(match.slots), question)
+    return _not_understood(text, session, nlu_ms, question)
+
+
+def _answer_guess(assistant: DialogHost, text: str, session: Session) -> Turn | None:
+    """Yes runs the guess, no drops it; anything else is a new request (None)."""
+    pending = session.pending_guess
+    assert pending is not None
+    session.pending_guess = None
+    match, nlu_ms = assistant.recognise(text, intents=(CONFIRM, DENY, CANCEL))
+    if match is None:
+        return None
+    if match.intent != CONFIRM:
+        return _turn(text, match, "OK.", session, nlu_ms)
+    meant = Match(intent=pending.intent, skill=pending.skill, slots=pending.slots, confidence=1.0)
+    return _dispatch(assistant, text, session, meant, nlu_ms)
 
 
 def _dispatch(

@@ -56,8 +56,20 @@ def _isolated_dirs(
     """Each test also gets its own fresh home, config, data and cache folders."""
     for var in _ting_vars():
         monkeypatch.delenv(var)
-    for var, value in _isolated_env(tmp_path_factory.mktemp("home")).items():
+    home = tmp_path_factory.mktemp("home")
+    for var, value in _isolated_env(home).items():
         monkeypatch.setenv(var, value)
+    # Learned-layer models depend only on the skills loaded: one cache for the whole run
+    # (still inside the run's own home) spares training them again in every test.
+    learned = home / "cache" / "ting" / "learned"
+    learned.parent.mkdir(parents=True, exist_ok=True)
+    learned.symlink_to(_learned_cache(tmp_path_factory), target_is_directory=True)
+
+
+def _learned_cache(factory: pytest.TempPathFactory) -> Path:
+    path = factory.getbasetemp() / "learned-models"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 @pytest.fixture(autouse=True)

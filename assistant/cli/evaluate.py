@@ -12,7 +12,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..assistant import Assistant
-from ..evaluation import Label, UtteranceResult, read_labels, score, summarise, undeclared_names
+from ..evaluation import (
+    Label,
+    UtteranceResult,
+    by_field,
+    read_labels,
+    score,
+    summarise,
+    undeclared_names,
+)
 from ..plugins import ALLOW_ENV
 from .common import assistant_options, echo_json, json_option, make_assistant, model_value
 
@@ -56,6 +64,7 @@ def evaluate_text(assistant: Assistant, labels: list[Label]) -> list[UtteranceRe
         if label.text is None:
             continue
         match = assistant.matcher.match(label.text)
+        guess = None if match else assistant.matcher.guess(label.text)
         result = UtteranceResult(
             audio=label.audio,
             condition=label.condition,
@@ -66,6 +75,8 @@ def evaluate_text(assistant: Assistant, labels: list[Label]) -> list[UtteranceRe
             intent=match.intent if match else None,
             slots=dict(match.slots) if match else {},
             confidence=round(match.confidence, 4) if match else 0.0,
+            layer=match.layer if match else None,
+            asked=guess.intent if guess else None,
         )
         results.append(score(result, is_text_slot))
     return results
@@ -86,6 +97,15 @@ def print_summary(summary: dict[str, object]) -> None:
     click.echo(f"frame accuracy:    {pct('frame_accuracy')}")
     click.echo(f"OOD rejection:     {pct('ood_rejection')}")
     click.echo(f"false rejections:  {summary['false_rejections']}")
+    asked = summary.get("asked")
+    if asked:
+        click.echo(
+            f"did you mean:      {asked['n']} asked ({asked['right']} the right intent, "
+            f"{asked['out_of_domain']} out of domain)"
+        )
+    layers = summary.get("by_layer")
+    if layers:
+        click.echo("answered by:       " + ", ".join(f"{k} {v}" for k, v in layers.items()))
     for key, label in (
         ("wer", "word error rate"),
         ("rtf", "real-time factor"),
@@ -100,6 +120,13 @@ def print_summary(summary: dict[str, object]) -> None:
             f"  {name:<22} intent {figures['intent_accuracy']}  frame "
             f"{figures['frame_accuracy']}  wer {figures.get('wer')}"
         )
+    for field, groups in (summary.get("by") or {}).items():  # type: ignore[attr-defined]
+        click.echo(f"by {field}:")
+        for name, figures in groups.items():
+            click.echo(
+                f"  {name:<22} n {figures['n']}  intent {figures['intent_accuracy']}  frame "
+                f"{figures['frame_accuracy']}  ood rejection {figures['ood_rejection']}"
+            )
     misses = summary["misses"]
     if misses:
         click.echo(f"\nmisses ({len(misses)}):")  # type: ignore[arg-type]
@@ -189,6 +216,14 @@ def evaluate_audio(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write an HTML report (summary, chart, confusions, worst utterances).",
 )
+@click.option(
+    "--by",
+    "by_fields",
+    multiple=True,
+    metavar="FIELD",
+    help="Also report the figures for each value of this label field (kind, condition, "
+    "speaker...). Repeatable.",
+)
 @json_option
 @assistant_options
 def eval_command(
@@ -198,6 +233,7 @@ def eval_command(
     model: str | None,
     workers: int,
     report_path: Path | None,
+    by_fields: tuple[str, ...],
     as_json: bool,
     config_path: Path | None,
     plugins_dirs: tuple[Path, ...],
@@ -234,6 +270,8 @@ def eval_command(
                 progress=not as_json and sys.stderr.isatty(),
             )
             summary = audio_summary(summarise(results), results)
+    if by_fields:
+        summary["by"] = {f: by_field(label_list, results, f) for f in by_fields}
     if report_path is not None:
         from ..speech.report import write_report
 

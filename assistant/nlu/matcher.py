@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,9 +13,10 @@ from .align import Alignment, Input, align, confidence
 from .answers import parse_answer
 from .bounds import walkable
 from .catalog import Catalog, Template
+from .learned import NONE, Learned
 from .normalize import ARTICLES, FILLERS, normalize
-from .phrases import sample_phrases
-from .slots import TEXT, ListFinder
+from .phrases import render, sample_phrases
+from .slots import TEXT, Finder, ListFinder
 
 __all__ = ["MAX_TOKENS", "Match", "Matcher"]
 
@@ -31,6 +34,37 @@ join: five alignments in six on the benchmark cost less than this above their bo
 _DEFER = 0.9
 """How sure a command inside free text must be to win over the generic template around it."""
 _OWNERS = frozenset({"my", "our"})
+_CLAUSE_STARTS = frozenset(
+    {
+        "i",
+        "we",
+        "it",
+        "there",
+        "so",
+        "because",
+        "cause",
+        "since",
+        "while",
+        "but",
+        "and",
+        "then",
+        "yeah",
+        "yes",
+        "okay",
+        "ok",
+        "um",
+        "uh",
+        "hmm",
+        "let",
+        "like",
+        "maybe",
+    }
+)
+"""Words a new clause often begins with, where a sentence may be cut in two."""
+_MIN_CLAUSE = 2
+"""Fewest words on each side of a cut."""
+_CLAUSE_SURE = 0.8
+"""How sure a template must be of one clause when the rest of the sentence is left over."""
 _SKIPPED = ARTICLES | FILLERS
 
 
@@ -54,6 +88,11 @@ class Match(BaseModel):
         "cappuccino'): every value heard, in the order spoken. The slot holds one of them; "
         "the dialog asks which is meant.",
     )
+    layer: Literal["templates", "learned"] = Field(
+        "templates",
+        description="What understood it: a template, or the learned layer behind them (its "
+        "confidence is then the learned model's probability).",
+    )
 
 
 _Best = tuple[tuple[float, int, int, int], Template, Alignment, float]
@@ -71,18 +110,133 @@ class Matcher:
     def __init__(self, catalog: Catalog, threshold: float = 0.5) -> None:
         self.threshold = threshold
         self._catalog = catalog
+        self.learned: Learned | None = None
+        """The learned layer, asked when no template matches (see :meth:`learn`)."""
+        self.learned_accept = 0.6
+        self.learned_ask = 0.4
 
     @classmethod
     def build(cls, skills: Sequence[Skill], *, threshold: float = 0.5) -> Matcher:
         """Compile every intent template of ``skills``; a bad template raises TemplateError."""
         return cls(Catalog(skills), threshold)
 
+    def learn(
+        self, cache_dir: Path | None, *, accept: float = 0.6, ask: float = 0.4
+    ) -> Learned | None:
+        """Train (or load from ``cache_dir``) the learned layer for these skills.
+
+        Its guesses at ``accept`` or above are matches; from ``ask`` up to ``accept`` they
+        are offered by :meth:`guess` for the dialog to ask "Did you mean ...?".
+        """
+        self.learned = Learned.build(self._catalog, cache_dir)
+        self.learned_accept, self.learned_ask = accept, min(ask, accept)
+        return self.learned
+
     def match(self, text: str, *, intents: Collection[str] | None = None) -> Match | None:
         """The best match with confidence at or above ``threshold``, or None.
 
         ``intents`` restricts the candidates (for instance to yes/no during a confirmation).
+        When no template matches, the learned layer may (``layer`` says which answered).
         """
-        return self._search(text, intents, self.threshold)
+        found = self._search(text, intents, self.threshold)
+        if found is None:
+            guess = self._learned(text, intents)
+            if guess is not None and guess.confidence >= self.learned_accept:
+                return guess
+            found = self._clause(text, intents)
+        return found
+
+    def _clause(self, text: str, intents: Collection[str] | None) -> Match | None:
+        """A command said before or after another clause: "open didi, i need to get the kids
+        to school", "the eggs need seven minutes so set a timer for seven minutes".
+
+        The sentence is cut where a new clause begins (a subject or a linking word), and the
+        one part that a template matches is the command; a part that is only a word or two
+        is not a clause, and two parts that both match make it no command at all.
+        """
+        tokens = self._tokens(text)
+        if tokens is None or len(tokens) < 2 * _MIN_CLAUSE:
+            return None
+        cuts = [
+            i
+            for i in range(_MIN_CLAUSE, len(tokens) - _MIN_CLAUSE + 1)
+            if tokens[i] in _CLAUSE_STARTS
+        ]
+        found: Match | None = None
+        for cut in cuts:
+            for part in (tokens[:cut], tokens[cut:]):
+                match = self._search(" ".join(part), intents, max(self.threshold, _CLAUSE_SURE))
+                if match is None:
+                    continue
+                if found is not None and found.intent != match.intent:
+                    return None
+                if found is None or match.confidence > found.confidence:
+                    found = match
+        return found
+
+    def guess(self, text: str, *, intents: Collection[str] | None = None) -> Match | None:
+        """What the learned layer thinks an unmatched sentence means when it is not sure
+        enough to act: its probability is at least ``learned_ask`` and below
+        ``learned_accept``. None otherwise, and whenever a template matches."""
+        if self._search(text, intents, self.threshold) is not None:
+            return None
+        found = self._learned(text, intents)
+        if found is None or not self.learned_ask <= found.confidence < self.learned_accept:
+            return None
+        return found
+
+    def learned_scores(self, text: str) -> dict[str, float]:
+        """The learned layer's probability of each intent (and of none, under ``""``)."""
+        tokens = self._tokens(text)
+        if self.learned is None or tokens is None:
+            return {}
+        return self.learned.scores(tokens)
+
+    def _learned(self, text: str, intents: Collection[str] | None) -> Match | None:
+        """The learned layer's best intent, its slots found in the sentence."""
+        scores = self.learned_scores(text)
+        if not scores:
+            return None
+        if intents is not None:
+            kept = {k: v for k, v in scores.items() if k == NONE or k in intents}
+            total = sum(kept.values()) or 1.0
+            scores = {k: v / total for k, v in kept.items()}
+        intent = max(scores, key=scores.__getitem__)
+        if intent == NONE or intent not in self._catalog.intents:
+            return None
+        return self._learned_match(text, intent, scores[intent])
+
+    def _learned_match(self, text: str, intent: str, probability: float) -> Match | None:
+        """``intent``'s slots: those its closest template reads, then any other value of a
+        slot's kind spoken exactly where that reading left words over."""
+        skill, _, finders = self._catalog.intents[intent]
+        nearest = self._search_all(text, {intent}, 0.0)
+        slots: dict[str, str | int] = {}
+        ambiguous: dict[str, list[str]] = {}
+        used: set[int] = set()
+        tokens = self._tokens(text) or []
+        if nearest is not None:
+            (_, template, alignment, _), inp = nearest
+            if template.generic and any(
+                template.finders[name] is TEXT
+                and isinstance(value, str)
+                and _owned(tokens, value.split())
+                for name, value in alignment.slots.items()
+            ):
+                return None  # "i'm looking for my keys": nothing a skill can look for
+            slots = dict(alignment.slots)
+            ambiguous = _ambiguous(template, alignment, inp)
+            for start, end in alignment.spans.values():
+                used.update(range(start, end))
+        slots.update(_spotted(tokens, finders, slots, used))
+        return Match(
+            intent=intent,
+            skill=skill.name,
+            slots=slots,
+            confidence=round(probability, 4),
+            ambiguous=ambiguous,
+            layer="learned",
+        )
 
     def best(self, text: str, *, intents: Collection[str] | None = None) -> Match | None:
         """The best candidate whatever its confidence (for evaluation reports).
@@ -268,6 +422,19 @@ class Matcher:
         inp = Input(tokens, self._catalog.fuzzy_gate)
         return parse_answer(inp, entry[2][slot], self.threshold)
 
+    def sentence(self, intent: str, slots: dict[str, str | int]) -> str | None:
+        """A sentence of ``intent``'s templates that says ``slots``, for asking "Did you mean
+        ...?": "order a latte from starbucks". None if no template says them all."""
+        spoken = {name: _spoken(value) for name, value in slots.items()}
+        found = [
+            sentence
+            for t in self._catalog.templates
+            if t.intent == intent and (sentence := render(t.tree, spoken)) is not None
+        ]
+        # The fullest of the short ones: "order a latte from starbucks", not "latte".
+        short = [s for s in found if len(s.split()) <= 8] or found
+        return max(short, key=lambda s: len(s.split())) if short else None
+
     def vocabulary(self) -> set[str]:
         """Every word a template, list value, number, duration or day can produce."""
         return set(self._catalog.words)
@@ -286,6 +453,47 @@ class Matcher:
             trees = [(t.tree, t.finders) for t in self._catalog.templates if t.intent == name]
             out.extend(sample_phrases(name, examples, trees))
         return list(dict.fromkeys(out))
+
+
+def _spoken(value: str | int) -> str:
+    """A slot value as words: numbers as digits, durations (seconds) in minutes or hours."""
+    if isinstance(value, str):
+        return value
+    if value >= 3600 and value % 3600 == 0:
+        return f"{value // 3600} hour" + ("s" if value != 3600 else "")
+    if value >= 60 and value % 60 == 0:
+        return f"{value // 60} minute" + ("s" if value != 60 else "")
+    return str(value)
+
+
+def _spotted(
+    tokens: Sequence[str], finders: dict[str, Finder], slots: dict[str, str | int], used: set[int]
+) -> dict[str, str | int]:
+    """Values of the slots ``slots`` lacks, each read exactly in words nothing else took.
+
+    A slot is filled only when its kind is unambiguous among the missing slots (two missing
+    number slots: neither is guessed). Free-text slots are not guessed at all.
+    """
+    missing = [n for n, f in finders.items() if n not in slots and f is not TEXT]
+    out: dict[str, str | int] = {}
+    for name in missing:
+        finder = finders[name]
+        if sum(finders[other] is finder for other in missing) > 1:
+            continue
+        for start in range(len(tokens)):
+            if start in used:
+                continue
+            spans = [
+                (end, value)
+                for end, value, cost, _ in finder.spans(tokens, start, False, frozenset())
+                if cost == 0 and not used.intersection(range(start, end))
+            ]
+            if spans:
+                end, value = max(spans, key=lambda span: span[0])
+                out[name] = value
+                used.update(range(start, end))
+                break
+    return out
 
 
 def _ambiguous(template: Template, alignment: Alignment, inp: Input) -> dict[str, list[str]]:

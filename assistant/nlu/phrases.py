@@ -63,3 +63,59 @@ def _slot_words(finder: Finder, rng: random.Random | None) -> list[str]:
     if not forms:
         return []
     return (forms[0] if rng is None else rng.choice(forms)).split()
+
+
+def render(tree: Node, slots: dict[str, str]) -> str | None:
+    """The template's plainest sentence that says exactly ``slots`` (values as spoken), or
+    None if it cannot say them all or needs a slot ``slots`` lacks."""
+    said: list[str] = []
+    words = _render(tree, slots, said)
+    if words is None or sorted(said) != sorted(slots):
+        return None
+    return " ".join(words)
+
+
+def _render(node: Node, slots: dict[str, str], said: list[str]) -> list[str] | None:
+    if isinstance(node, Word):
+        return [node.text]
+    if isinstance(node, Slot):
+        if node.name not in slots:
+            return None
+        said.append(node.name)
+        return slots[node.name].split()
+    if isinstance(node, Seq):
+        out: list[str] = []
+        for item in node.items:
+            words = _render(item, slots, said)
+            if words is None:
+                return None
+            out.extend(words)
+        return out
+    if isinstance(node, Alt):
+        options = sorted(node.options, key=lambda o: -sum(_holds(o, n) for n in slots))
+        for option in options:
+            mark = len(said)
+            words = _render(option, slots, said)
+            if words is not None:
+                return words
+            del said[mark:]
+        return None
+    if any(_holds(node.body, name) for name in slots):
+        mark = len(said)
+        body = _render(node.body, slots, said)
+        if body is not None:
+            return body
+        del said[mark:]
+    return []
+
+
+def _holds(node: Node, name: str) -> bool:
+    if isinstance(node, Slot):
+        return node.name == name
+    if isinstance(node, Word):
+        return False
+    if isinstance(node, Seq):
+        return any(_holds(item, name) for item in node.items)
+    if isinstance(node, Alt):
+        return any(_holds(option, name) for option in node.options)
+    return _holds(node.body, name)

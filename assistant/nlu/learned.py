@@ -1,0 +1,381 @@
+"""The learned layer: which intent a sentence the templates do not cover expresses.
+
+Templates are the precise first layer. Behind them, a linear model over word and character
+n-grams (scikit-learn's logistic regression, as Snips NLU's probabilistic parser) is trained
+from what the skills already declare: the sentences their templates generate, their examples
+and value lists. A background class, trained on sentences no skill should take (commands for
+other assistants, and questions *about* the skills' own values: "what is a coupon", "how many
+calories are in a mocha"), gives it a way to say "none of these".
+
+Training runs when the skills change and its result is cached on disk; scikit-learn is
+imported only then. Prediction is a sparse dot product in NumPy, well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import random
+import tempfile
+import time
+import zlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .normalize import FILLERS, normalize
+from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
+from .templates import Alt, Node, Seq, Slot, Word
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .catalog import Catalog
+
+__all__ = ["NONE", "Learned", "features", "training_sentences"]
+
+log = logging.getLogger(__name__)
+
+NONE = ""
+"""The background class: the sentence is for no loaded skill."""
+
+FORMAT = 1
+"""Bumped whenever features, training data or the model change, so old caches are rebuilt."""
+
+PER_TEMPLATE = 40
+"""Random sentences drawn from each template (duplicates dropped)."""
+PER_INTENT = 600
+"""Most training sentences of one intent, examples first."""
+BACKGROUND_PER_VALUE_FRAME = 6
+"""Questions about the skills' values generated from each background frame."""
+KEEP = 8
+"""Models kept in the cache folder, the most recent."""
+C = 16.0
+"""Inverse regularisation strength of the logistic regression."""
+BACKGROUND_WEIGHT = 1.0
+"""How much the background class weighs against one intent (classes are balanced)."""
+NOISE = 0.0
+"""Share of training sentences copied with one to three words from the background added:
+people say more than the template holds ("i need caffeine, get me an espresso")."""
+
+_SAMPLES: dict[int, tuple[str, ...]] = {
+    id(NUMBER): ("one", "two", "three", "five", "twelve", "forty two", "eighty eight", "3", "15"),
+    id(DURATION): ("five minutes", "an hour", "ninety seconds", "half an hour", "ten minutes"),
+    id(DAY): ("today", "tomorrow", "monday", "friday", "the weekend"),
+    id(TEXT): (
+        "books",
+        "second hand furniture",
+        "a birthday present",
+        "cheap flights",
+        "a yoga class",
+        "dog food",
+        "the news",
+        "piano lessons",
+        "a good dentist",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What a model was trained on, for ``assistant skills``."""
+
+    intents: int
+    sentences: int
+    background: int
+    built: float
+    seconds: float
+    key: str
+
+
+def features(tokens: Sequence[str]) -> list[str]:
+    """Word unigrams and bigrams, and character 3- to 5-grams inside each word.
+
+    Fillers are left out; character n-grams let "cappucino" and "cappuccinos" share most of
+    their features with "cappuccino".
+    """
+    words = [t for t in tokens if t not in FILLERS]
+    out = [f"w {w}" for w in words]
+    padded = ["<s>", *words, "</s>"]
+    out.extend(f"b {a} {b}" for a, b in zip(padded, padded[1:], strict=False))
+    for word in words:
+        marked = f"#{word}#"
+        for size in (3, 4, 5):
+            out.extend(f"c {marked[i : i + size]}" for i in range(len(marked) - size + 1))
+    return out
+
+
+def training_sentences(catalog: Catalog) -> dict[str, list[str]]:
+    """Sentences per intent: examples, then random walks of each template (deterministic)."""
+    out: dict[str, dict[str, None]] = {}
+    for name, (_, spec, _) in catalog.intents.items():
+        out[name] = {" ".join(normalize(e)): None for e in spec.examples}
+    for template in catalog.templates:
+        rng = random.Random(zlib.crc32(f"{template.intent} {template.order}".encode()))
+        bucket = out.setdefault(template.intent, {})
+        for _ in range(PER_TEMPLATE):
+            sentence = " ".join(_walk(template.tree, template.finders, rng))
+            if sentence:
+                bucket.setdefault(sentence, None)
+    return {name: list(sentences)[:PER_INTENT] for name, sentences in out.items() if sentences}
+
+
+def background_sentences(catalog: Catalog, taken: Collection[str]) -> list[str]:
+    """Sentences for no skill: the bundled background file, and its ``{value}`` frames filled
+    with the loaded skills' own list values ("how many calories are in a mocha")."""
+    text = _background_text()
+    plain: list[str] = []
+    frames: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            (frames if "{value}" in line else plain).append(line)
+    values = sorted(
+        {
+            form
+            for t in catalog.templates
+            for f in t.finders.values()
+            if isinstance(f, ListFinder)
+            for form in f.forms
+        }
+    )
+    rng = random.Random(0)
+    out = {" ".join(normalize(s)): None for s in plain}
+    if values:
+        for frame in frames:
+            for value in rng.sample(values, min(BACKGROUND_PER_VALUE_FRAME, len(values))):
+                out.setdefault(" ".join(normalize(frame.replace("{value}", value))), None)
+    return [s for s in out if s and s not in taken]
+
+
+_MEMO: dict[str, Learned] = {}
+"""Models built in this process, by key: an assistant built again for the same skills (a
+reload, a test) does not train again."""
+
+
+class Learned:
+    """A trained intent classifier: ``scores(tokens)`` gives each class its probability.
+
+    A model found in the cache is read on first use, so that a command the templates answer
+    never pays for it.
+    """
+
+    def __init__(self, key: str, path: Path | None, catalog: Catalog) -> None:
+        self.key = key
+        self.path = path
+        self._catalog: Catalog | None = catalog
+        self._model: _Model | None = None
+
+    @property
+    def trained(self) -> Trained:
+        """What the model was trained on, and when."""
+        return self._loaded().trained
+
+    def scores(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Probability of each class (intent names, and ``NONE``), summing to one."""
+        import numpy as np
+
+        model = self._loaded()
+        rows = sorted({i for f in features(tokens) if (i := model.vocabulary.get(f)) is not None})
+        logits = model.bias.astype(np.float64)
+        if rows:
+            logits += model.weights[rows].sum(axis=0) / math.sqrt(len(rows))
+        logits -= logits.max()
+        probs = np.exp(logits)
+        probs /= probs.sum()
+        return {name: float(p) for name, p in zip(model.classes, probs, strict=True)}
+
+    @classmethod
+    def build(cls, catalog: Catalog, cache_dir: Path | None) -> Learned | None:
+        """The model for ``catalog``'s skills: trained now if the skills changed since it was
+        cached (and cached), else read from ``cache_dir`` on first use. None when there is
+        nothing to learn, or when scikit-learn is missing and nothing is cached (logged)."""
+        if not catalog.intents:
+            return None
+        key = _key(catalog)
+        path = None if cache_dir is None else cache_dir / "learned" / f"{key}.npz"
+        learned = cls(key, path, catalog)
+        if key in _MEMO:
+            learned._model = _MEMO[key]._model
+        elif path is None or not path.is_file():
+            try:
+                learned._train()
+            except ImportError as exc:
+                log.warning("the learned layer is off: %s is not installed", exc.name)
+                return None
+        return learned
+
+    def _loaded(self) -> _Model:
+        if self._model is None and self.path is not None:
+            self._model = _load(self.path, self.key)
+        if self._model is None:  # unreadable cache: train again
+            self._train()
+        assert self._model is not None
+        return self._model
+
+    def _train(self) -> None:
+        assert self._catalog is not None
+        data = training_sentences(self._catalog)
+        taken = {sentence for sentences in data.values() for sentence in sentences}
+        background = background_sentences(self._catalog, taken)
+        self._model = _train(data, background, self.key)
+        _MEMO[self.key] = self
+        if self.path is not None:
+            _save(self._model, self.path)
+
+
+@dataclass(frozen=True)
+class _Model:
+    classes: list[str]
+    vocabulary: dict[str, int]
+    weights: np.ndarray
+    bias: np.ndarray
+    trained: Trained
+
+
+def _walk(node: Node, finders: dict[str, Finder], rng: random.Random) -> list[str]:
+    if isinstance(node, Word):
+        return [node.text]
+    if isinstance(node, Slot):
+        finder = finders[node.name]
+        forms = finder.forms if isinstance(finder, ListFinder) else _SAMPLES.get(id(finder), ())
+        return rng.choice(forms).split() if forms else []
+    if isinstance(node, Seq):
+        return [word for item in node.items for word in _walk(item, finders, rng)]
+    if isinstance(node, Alt):
+        return _walk(rng.choice(node.options), finders, rng)
+    if rng.random() < 0.5:
+        return []
+    return _walk(node.body, finders, rng)
+
+
+def _key(catalog: Catalog) -> str:
+    """Changes whenever what the model learns from changes: the skills' intents and lists,
+    the background sentences, or how training works."""
+    digest = hashlib.sha256(f"{FORMAT} {C} {BACKGROUND_WEIGHT} {NOISE} {PER_TEMPLATE}".encode())
+    digest.update(_background_text().encode())
+    seen: set[str] = set()
+    for name in sorted(catalog.intents):
+        skill, spec, _ = catalog.intents[name]
+        digest.update(spec.model_dump_json().encode())
+        if skill.name not in seen:
+            seen.add(skill.name)
+            lists = {k: v.model_dump(mode="json") for k, v in sorted(skill.lists.items())}
+            digest.update(json.dumps([skill.name, lists], sort_keys=True).encode())
+    return digest.hexdigest()[:24]
+
+
+def _background_text() -> str:
+    return resources.files("assistant.nlu").joinpath("background.txt").read_text("utf-8")
+
+
+def _train(data: dict[str, list[str]], background: list[str], key: str) -> _Model:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    started = time.perf_counter()
+    classes = [NONE, *sorted(data)]
+    labels: list[int] = []
+    rows: list[list[str]] = []
+    noise = sorted({w for s in background for w in s.split()})
+    rng = random.Random(1)
+    for index, name in enumerate(classes):
+        sentences = background if name == NONE else data[name]
+        for sentence in sentences:
+            rows.append(features(sentence.split()))
+            labels.append(index)
+            if name != NONE and noise and rng.random() < NOISE:
+                words = sentence.split()
+                for _ in range(rng.randint(1, 3)):
+                    words.insert(rng.randint(0, len(words)), rng.choice(noise))
+                rows.append(features(words))
+                labels.append(index)
+    vocabulary: dict[str, int] = {}
+    indptr, indices, values = [0], [], []
+    for row in rows:
+        found = sorted({vocabulary.setdefault(f, len(vocabulary)) for f in row})
+        indices.extend(found)
+        values.extend([1.0 / math.sqrt(len(found))] * len(found))
+        indptr.append(len(indices))
+    matrix = csr_matrix((values, indices, indptr), shape=(len(rows), len(vocabulary)))
+    counts = np.bincount(labels, minlength=len(classes))
+    weight = len(labels) / (len(classes) * np.maximum(counts, 1))
+    weight[0] *= BACKGROUND_WEIGHT
+    model = LogisticRegression(C=C, max_iter=2000)
+    model.fit(matrix, np.array(labels), sample_weight=weight[np.array(labels)])
+    order = list(model.classes_)
+    weights = np.zeros((len(vocabulary), len(classes)), dtype=np.float32)
+    bias = np.zeros(len(classes), dtype=np.float32)
+    if len(order) == 2:  # binary: one weight vector for the second class
+        weights[:, order[1]] = model.coef_[0]
+        bias[order[1]] = model.intercept_[0]
+    else:
+        for position, label in enumerate(order):
+            weights[:, label] = model.coef_[position]
+            bias[label] = model.intercept_[position]
+    trained = Trained(
+        intents=len(data),
+        sentences=sum(len(s) for s in data.values()),
+        background=len(background),
+        built=time.time(),
+        seconds=round(time.perf_counter() - started, 2),
+        key=key,
+    )
+    return _Model(classes, vocabulary, weights, bias, trained)
+
+
+def _save(model: _Model, path: Path) -> None:
+    """Written whole or not at all: a temporary file renamed into place."""
+    import numpy as np
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"classes": model.classes, "trained": model.trained.__dict__}
+        words = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            np.savez(
+                out,
+                meta=np.array(json.dumps(meta)),
+                vocabulary=np.array("\n".join(words)),
+                weights=model.weights,
+                bias=model.bias,
+            )
+        os.replace(temporary, path)
+        # A few models stay (plugin sets switched back and forth); older ones are dropped.
+        models = sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)
+        for old in models[:-KEEP]:
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not cache the learned layer in %s: %s", path.parent, exc)
+
+
+def _load(path: Path, key: str) -> _Model | None:
+    """The cached model, or None if missing or unreadable (it is then trained again)."""
+    import numpy as np
+
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            meta = json.loads(str(stored["meta"]))
+            words = str(stored["vocabulary"]).split("\n")
+            weights = stored["weights"]
+            bias = stored["bias"]
+        classes = list(meta["classes"])
+        trained = Trained(**meta["trained"])
+        if trained.key != key:
+            raise ValueError("it was trained for other skills")
+        if weights.shape != (len(words), len(classes)) or bias.shape != (len(classes),):
+            raise ValueError("shapes do not agree")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("the cached learned layer %s is unreadable (%s); training it again", path, exc)
+        return None
+    return _Model(classes, {w: i for i, w in enumerate(words)}, weights, bias, trained)
