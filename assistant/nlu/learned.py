@@ -22,7 +22,7 @@ import random
 import tempfile
 import time
 import zlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,15 +44,15 @@ log = logging.getLogger(__name__)
 NONE = ""
 """The background class: the sentence is for no loaded skill."""
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever features, training data or the model change, so old caches are rebuilt."""
 
 PER_TEMPLATE = 40
 """Random sentences drawn from each template (duplicates dropped)."""
 PER_INTENT = 600
 """Most training sentences of one intent, examples first."""
-BACKGROUND_PER_VALUE_FRAME = 6
-"""Questions about the skills' values generated from each background frame."""
+BACKGROUND_PER_VALUE_FRAME = 1
+"""Questions about each value list generated from each background frame."""
 KEEP = 8
 """Models kept in the cache folder, the most recent."""
 C = 16.0
@@ -81,6 +81,21 @@ _SAMPLES: dict[int, tuple[str, ...]] = {
 }
 
 
+_MAX_VALUE_WORDS = 4
+
+
+def value_slots(catalog: Catalog) -> dict[str, frozenset[str]]:
+    """Every spoken form of every list value, with the "intent slot" names it fills."""
+    out: dict[str, set[str]] = {}
+    for name, (_, _, finders) in catalog.intents.items():
+        for slot, finder in finders.items():
+            if isinstance(finder, ListFinder):
+                for form in finder.forms:
+                    if len(form.split()) <= _MAX_VALUE_WORDS:
+                        out.setdefault(form, set()).add(f"{name} {slot}")
+    return {form: frozenset(slots) for form, slots in out.items()}
+
+
 @dataclass(frozen=True)
 class Trained:
     """What a model was trained on, for ``assistant skills``."""
@@ -93,14 +108,22 @@ class Trained:
     key: str
 
 
-def features(tokens: Sequence[str]) -> list[str]:
-    """Word unigrams and bigrams, and character 3- to 5-grams inside each word.
+def features(
+    tokens: Sequence[str], values: Mapping[str, frozenset[str]] | None = None
+) -> list[str]:
+    """Word unigrams and bigrams, character 3- to 5-grams inside each word, and which slots
+    the words are a value of.
 
     Fillers are left out; character n-grams let "cappucino" and "cappuccinos" share most of
-    their features with "cappuccino".
+    their features with "cappuccino"; ``values`` (spoken form → "intent slot" names) lets
+    "oolong" speak for the tea intents even in words no template has.
     """
     words = [t for t in tokens if t not in FILLERS]
     out = [f"w {w}" for w in words]
+    if values:
+        for size in range(1, _MAX_VALUE_WORDS + 1):
+            for i in range(len(words) - size + 1):
+                out.extend(f"v {slot}" for slot in values.get(" ".join(words[i : i + size]), ()))
     padded = ["<s>", *words, "</s>"]
     out.extend(f"b {a} {b}" for a, b in zip(padded, padded[1:], strict=False))
     for word in words:
@@ -135,20 +158,16 @@ def background_sentences(catalog: Catalog, taken: Collection[str]) -> list[str]:
         line = line.strip()
         if line and not line.startswith("#"):
             (frames if "{value}" in line else plain).append(line)
-    values = sorted(
-        {
-            form
-            for t in catalog.templates
-            for f in t.finders.values()
-            if isinstance(f, ListFinder)
-            for form in f.forms
-        }
-    )
+    lists: dict[int, tuple[str, ...]] = {}
+    for template in catalog.templates:
+        for finder in template.finders.values():
+            if isinstance(finder, ListFinder) and finder.forms:
+                lists.setdefault(id(finder), finder.forms)
     rng = random.Random(0)
     out = {" ".join(normalize(s)): None for s in plain}
-    if values:
+    for forms in lists.values():  # each list's values are asked about
         for frame in frames:
-            for value in rng.sample(values, min(BACKGROUND_PER_VALUE_FRAME, len(values))):
+            for value in rng.sample(forms, min(BACKGROUND_PER_VALUE_FRAME, len(forms))):
                 out.setdefault(" ".join(normalize(frame.replace("{value}", value))), None)
     return [s for s in out if s and s not in taken]
 
@@ -170,6 +189,12 @@ class Learned:
         self.path = path
         self._catalog: Catalog | None = catalog
         self._model: _Model | None = None
+        self._value_slots: dict[str, frozenset[str]] | None = None
+
+    def _values(self) -> dict[str, frozenset[str]]:
+        if self._value_slots is None:
+            self._value_slots = value_slots(self._catalog) if self._catalog is not None else {}
+        return self._value_slots
 
     @property
     def trained(self) -> Trained:
@@ -181,7 +206,8 @@ class Learned:
         import numpy as np
 
         model = self._loaded()
-        rows = sorted({i for f in features(tokens) if (i := model.vocabulary.get(f)) is not None})
+        found = features(tokens, self._values())
+        rows = sorted({i for f in found if (i := model.vocabulary.get(f)) is not None})
         logits = model.bias.astype(np.float64)
         if rows:
             logits += model.weights[rows].sum(axis=0) / math.sqrt(len(rows))
@@ -223,7 +249,7 @@ class Learned:
         data = training_sentences(self._catalog)
         taken = {sentence for sentences in data.values() for sentence in sentences}
         background = background_sentences(self._catalog, taken)
-        self._model = _train(data, background, self.key)
+        self._model = _train(data, background, self.key, self._values())
         _MEMO[self.key] = self
         if self.path is not None:
             _save(self._model, self.path)
@@ -274,7 +300,12 @@ def _background_text() -> str:
     return resources.files("assistant.nlu").joinpath("background.txt").read_text("utf-8")
 
 
-def _train(data: dict[str, list[str]], background: list[str], key: str) -> _Model:
+def _train(
+    data: dict[str, list[str]],
+    background: list[str],
+    key: str,
+    values: Mapping[str, frozenset[str]],
+) -> _Model:
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -288,13 +319,13 @@ def _train(data: dict[str, list[str]], background: list[str], key: str) -> _Mode
     for index, name in enumerate(classes):
         sentences = background if name == NONE else data[name]
         for sentence in sentences:
-            rows.append(features(sentence.split()))
+            rows.append(features(sentence.split(), values))
             labels.append(index)
             if name != NONE and noise and rng.random() < NOISE:
                 words = sentence.split()
                 for _ in range(rng.randint(1, 3)):
                     words.insert(rng.randint(0, len(words)), rng.choice(noise))
-                rows.append(features(words))
+                rows.append(features(words, values))
                 labels.append(index)
     vocabulary: dict[str, int] = {}
     indptr, indices, values = [0], [], []
