@@ -32,5 +32,18 @@ def test_explain_shows_why_nothing_was_understood() -> None:
     assert said.returncode == 1
     lines = said.stdout.splitlines()
     assert lines[0].startswith("Sorry")
-    assert lines[1].startswith("why: matched by templates (threshold")
-    assert all("below the threshold" in line for line in lines[2:] if line[2:3].isdigit())
+    assert lines[1] == "why: not understood"
+    templates = lines.index("templates (accepted at 0.65):")
+    learned = next(i for i, line in enumerate(lines) if line.startswith("learned layer"))
+    assert all("below the threshold" in line for line in lines[templates + 1 : learned])
+    assert lines[learned + 1].startswith("  1. none of the skills")
+
+
+def test_explain_names_the_learned_layer_when_it_answered() -> None:
+    said = _say("--json", "--explain", "i could really go for a mocha right now, sort it out")
+    why = json.loads(said.stdout)["explain"]
+    assert why["layer"] == "learned" and why["intent"] == "coffee.order"
+    assert why["slots"]["drink"] == "mocha"
+    best = why["learned"]["candidates"][0]
+    assert best["intent"] == "coffee.order" and best["probability"] >= why["learned"]["accept"]
+    assert not any(c["accepted"] for c in why["candidates"])

@@ -97,13 +97,13 @@ def print_summary(summary: dict[str, object]) -> None:
     click.echo(f"frame accuracy:    {pct('frame_accuracy')}")
     click.echo(f"OOD rejection:     {pct('ood_rejection')}")
     click.echo(f"false rejections:  {summary['false_rejections']}")
-    asked = summary.get("asked")
+    asked: dict[str, int] | None = summary.get("asked")  # type: ignore[assignment]
     if asked:
         click.echo(
             f"did you mean:      {asked['n']} asked ({asked['right']} the right intent, "
             f"{asked['out_of_domain']} out of domain)"
         )
-    layers = summary.get("by_layer")
+    layers: dict[str, int] | None = summary.get("by_layer")  # type: ignore[assignment]
     if layers:
         click.echo("answered by:       " + ", ".join(f"{k} {v}" for k, v in layers.items()))
     for key, label in (

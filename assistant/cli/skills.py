@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..skillcontext import LoadedSkill
 from . import LazyGroup
 from .common import assistant_options, echo_json, json_option, make_assistant
+
+if TYPE_CHECKING:
+    from ..assistant import Assistant
 
 __all__ = ["skills"]
 
@@ -52,14 +57,40 @@ def skills(
         _summary(loaded, assistant.registry.info[loaded.plugin].source)
         for loaded in sorted(assistant.skills.values(), key=lambda s: s.name)
     ]
+    learned = _learned(assistant)
     if as_json:
-        echo_json({"skills": rows, "failures": assistant.failures})
+        echo_json({"skills": rows, "failures": assistant.failures, "learned": learned})
         return
     for row in rows:
         origin = row["origin"] if row["origin"] != "directory" else f"directory {row['source']}"
         click.echo(f"{row['name']} {row['version'] or ''} ({origin})")
         click.echo(f"    {row['description']}")
         click.echo(f"    intents: {', '.join(row['intents'])}")  # type: ignore[arg-type]
+    if learned is None:
+        click.echo("\nlearned layer: off")
+    else:
+        built = datetime.fromtimestamp(float(learned["built"])).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+        click.echo(
+            f"\nlearned layer: trained on {learned['sentences']} sentences of "
+            f"{learned['intents']} intents and {learned['background']} background sentences, "
+            f"built {built} in {learned['seconds']} s ({learned['cache']})"
+        )
+
+
+def _learned(assistant: Assistant) -> dict[str, object] | None:
+    """What the learned layer was trained on, when, and where it is cached."""
+    learned = assistant.matcher.learned
+    if learned is None:
+        return None
+    trained = learned.trained
+    return {
+        "intents": trained.intents,
+        "sentences": trained.sentences,
+        "background": trained.background,
+        "built": trained.built,
+        "seconds": trained.seconds,
+        "cache": str(learned.path) if learned.path is not None else None,
+    }
 
 
 @skills.command()

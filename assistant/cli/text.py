@@ -59,8 +59,9 @@ def say(
 
 
 def explanation(assistant: Assistant, text: str) -> dict[str, object]:
-    """Which layer answered, the best candidates and their slots, and the threshold."""
-    threshold = assistant.matcher.threshold
+    """Which layer answered, the best candidates of each and their slots, the thresholds."""
+    matcher = assistant.matcher
+    threshold = matcher.threshold
     candidates = [
         {
             "intent": m.intent,
@@ -69,18 +70,54 @@ def explanation(assistant: Assistant, text: str) -> dict[str, object]:
             "slots": dict(m.slots),
             "accepted": m.confidence >= threshold,
         }
-        for m in assistant.matcher.ranked(text)
+        for m in matcher.ranked(text)
     ]
-    return {"layer": "templates", "threshold": threshold, "candidates": candidates}
+    found = matcher.match(text)
+    guess = None if found is not None else matcher.guess(text)
+    scores = matcher.learned_scores(text)
+    learned = [
+        {"intent": name or None, "probability": round(p, 4)}
+        for name, p in sorted(scores.items(), key=lambda kv: -kv[1])[:3]
+    ]
+    layer: str | None = found.layer if found is not None else None
+    if (
+        found is not None
+        and found.layer == "templates"
+        and not any(c["accepted"] and c["intent"] == found.intent for c in candidates)
+    ):
+        layer = "templates, one clause"  # the rest of the sentence was left aside
+    return {
+        "layer": layer,
+        "intent": found.intent if found else None,
+        "slots": dict(found.slots) if found else {},
+        "asked": guess.intent if guess else None,
+        "threshold": threshold,
+        "candidates": candidates,
+        "learned": {
+            "accept": matcher.learned_accept,
+            "ask": matcher.learned_ask,
+            "candidates": learned,
+        }
+        if matcher.learned is not None
+        else None,
+    }
 
 
 def explanation_lines(why: dict[str, object]) -> list[str]:
     """The explanation as lines of text."""
     threshold = float(why["threshold"])  # type: ignore[arg-type]
     candidates: list[dict[str, Any]] = why["candidates"]  # type: ignore[assignment]
-    lines = [f"why: matched by {why['layer']} (threshold {threshold:.2f})"]
+    if why["layer"] is not None:
+        slots = " ".join(f"{k}={v}" for k, v in why["slots"].items()) or "no slots"  # type: ignore[attr-defined]
+        by = "the learned layer" if why["layer"] == "learned" else f"the {why['layer']}"
+        lines = [f"why: {why['intent']} ({slots}), understood by {by}"]
+    elif why.get("asked"):
+        lines = [f"why: not sure; the learned layer guesses {why['asked']} and asks"]
+    else:
+        lines = ["why: not understood"]
+    lines.append(f"templates (accepted at {threshold:.2f}):")
     if not candidates:
-        return [*lines, "  no template shares a word with this"]
+        lines.append("  no template shares a word with this")
     for rank, c in enumerate(candidates, 1):
         slots = " ".join(f"{k}={v}" for k, v in c["slots"].items()) or "no slots"
         mark = "" if c["accepted"] else " (below the threshold)"
@@ -88,6 +125,14 @@ def explanation_lines(why: dict[str, object]) -> list[str]:
     if len(candidates) > 1:
         gap = candidates[0]["confidence"] - candidates[1]["confidence"]
         lines.append(f"  the runner-up, {candidates[1]['intent']}, is {gap:.2f} behind")
+    learned: dict[str, Any] | None = why.get("learned")  # type: ignore[assignment]
+    if learned is not None:
+        lines.append(
+            f"learned layer (acts at {learned['accept']:.2f}, asks from {learned['ask']:.2f}):"
+        )
+        for rank, c in enumerate(learned["candidates"], 1):
+            name = c["intent"] or "none of the skills"
+            lines.append(f"  {rank}. {name} {c['probability']:.2f}")
     return lines
 
 

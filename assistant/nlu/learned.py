@@ -57,11 +57,6 @@ KEEP = 8
 """Models kept in the cache folder, the most recent."""
 C = 16.0
 """Inverse regularisation strength of the logistic regression."""
-BACKGROUND_WEIGHT = 1.0
-"""How much the background class weighs against one intent (classes are balanced)."""
-NOISE = 0.0
-"""Share of training sentences copied with one to three words from the background added:
-people say more than the template holds ("i need caffeine, get me an espresso")."""
 
 _SAMPLES: dict[int, tuple[str, ...]] = {
     id(NUMBER): ("one", "two", "three", "five", "twelve", "forty two", "eighty eight", "3", "15"),
@@ -283,7 +278,7 @@ def _walk(node: Node, finders: dict[str, Finder], rng: random.Random) -> list[st
 def _key(catalog: Catalog) -> str:
     """Changes whenever what the model learns from changes: the skills' intents and lists,
     the background sentences, or how training works."""
-    digest = hashlib.sha256(f"{FORMAT} {C} {BACKGROUND_WEIGHT} {NOISE} {PER_TEMPLATE}".encode())
+    digest = hashlib.sha256(f"{FORMAT} {C} {PER_TEMPLATE} {PER_INTENT}".encode())
     digest.update(_background_text().encode())
     seen: set[str] = set()
     for name in sorted(catalog.intents):
@@ -314,30 +309,23 @@ def _train(
     classes = [NONE, *sorted(data)]
     labels: list[int] = []
     rows: list[list[str]] = []
-    noise = sorted({w for s in background for w in s.split()})
-    rng = random.Random(1)
     for index, name in enumerate(classes):
-        sentences = background if name == NONE else data[name]
-        for sentence in sentences:
+        for sentence in background if name == NONE else data[name]:
             rows.append(features(sentence.split(), values))
             labels.append(index)
-            if name != NONE and noise and rng.random() < NOISE:
-                words = sentence.split()
-                for _ in range(rng.randint(1, 3)):
-                    words.insert(rng.randint(0, len(words)), rng.choice(noise))
-                rows.append(features(words, values))
-                labels.append(index)
     vocabulary: dict[str, int] = {}
-    indptr, indices, values = [0], [], []
-    for row in rows:
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    cells: list[float] = []
+    for row in rows:  # binary features, each row of unit length
         found = sorted({vocabulary.setdefault(f, len(vocabulary)) for f in row})
         indices.extend(found)
-        values.extend([1.0 / math.sqrt(len(found))] * len(found))
+        cells.extend([1.0 / math.sqrt(len(found))] * len(found))
         indptr.append(len(indices))
-    matrix = csr_matrix((values, indices, indptr), shape=(len(rows), len(vocabulary)))
+    matrix = csr_matrix((cells, indices, indptr), shape=(len(rows), len(vocabulary)))
+    # Every class weighs the same, however many sentences its templates make.
     counts = np.bincount(labels, minlength=len(classes))
     weight = len(labels) / (len(classes) * np.maximum(counts, 1))
-    weight[0] *= BACKGROUND_WEIGHT
     model = LogisticRegression(C=C, max_iter=2000)
     model.fit(matrix, np.array(labels), sample_weight=weight[np.array(labels)])
     order = list(model.classes_)
