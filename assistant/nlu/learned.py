@@ -133,8 +133,12 @@ def training_sentences(catalog: Catalog) -> dict[str, list[str]]:
     out: dict[str, dict[str, None]] = {}
     for name, (_, spec, _) in catalog.intents.items():
         out[name] = {" ".join(normalize(e)): None for e in spec.examples}
+    seen: dict[str, int] = {}
     for template in catalog.templates:
-        rng = random.Random(zlib.crc32(f"{template.intent} {template.order}".encode()))
+        # Seeded by the intent and the template's place in it: the same skills give the same
+        # sentences whatever order the plugins loaded in.
+        number = seen[template.intent] = seen.get(template.intent, -1) + 1
+        rng = random.Random(zlib.crc32(f"{template.intent} {number}".encode()))
         bucket = out.setdefault(template.intent, {})
         for _ in range(PER_TEMPLATE):
             sentence = " ".join(_walk(template.tree, template.finders, rng))
@@ -223,6 +227,8 @@ class Learned:
         learned = cls(key, path, catalog)
         if key in _MEMO:
             learned._model = _MEMO[key]._model
+            if path is not None and learned._model is not None and not path.is_file():
+                _save(learned._model, path)
         elif path is None or not path.is_file():
             try:
                 learned._train()
