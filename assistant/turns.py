@@ -63,6 +63,7 @@ class Dialog:
 _NEGATIONS = frozenset({"not", "never", "without", "nor"})
 """Words that make an answer say what not to do: it changes nothing."""
 
+_FOLLOW_UP_WORDS = 4
 NOT_UNDERSTOOD = 'Sorry, I didn\'t understand that. Say "help" to hear what I can do.'
 MAX_REPROMPTS = 2
 
@@ -80,13 +81,22 @@ def run_turn(assistant: DialogHost, text: str, session: Session) -> Turn:
     if session.pending_slot is not None:
         return _answer_slot(assistant, text, session)
     match, nlu_ms = assistant.recognise(text)
+    if match is None or (match.layer == "learned" and _short(text)):
+        # "what about shanghai" after a forecast: the last request again, rather than what
+        # the learned layer makes of a few words alone.
+        followed = _follow_up(assistant, text, session, nlu_ms)
+        if followed is not None:
+            return followed
     if match is None:
-        return (
-            _follow_up(assistant, text, session, nlu_ms)
-            or _ask_guess(assistant, text, session, nlu_ms)
-            or _not_understood(text, session, nlu_ms)
+        return _ask_guess(assistant, text, session, nlu_ms) or _not_understood(
+            text, session, nlu_ms
         )
     return _dispatch(assistant, text, session, match, nlu_ms)
+
+
+def _short(text: str) -> bool:
+    """Few enough words to be a follow-up ("what about tomorrow?") rather than a request."""
+    return len(normalize(text)) <= _FOLLOW_UP_WORDS
 
 
 def _ask_guess(assistant: DialogHost, text: str, session: Session, nlu_ms: float) -> Turn | None:
@@ -190,6 +200,13 @@ def _answer_confirmation(assistant: DialogHost, text: str, session: Session) -> 
     pending = session.pending_confirmation
     assert pending is not None
     match, nlu_ms = assistant.recognise(text)
+    if (
+        match is not None
+        and match.layer == "learned"
+        and match.intent in (CONFIRM, DENY)
+        and _names_a_value(assistant, text, pending.skill, pending.request)
+    ):
+        match = None  # "not a large" is about the order, not a plain yes or no
     if match is not None and match.intent == CONFIRM:
         session.pending_confirmation = None
         session.reprompts = 0
@@ -285,6 +302,17 @@ def _slot_changes(
         if value is not None and value != request.slots.get(name):
             changes[name] = value
     return changes
+
+
+def _names_a_value(assistant: DialogHost, text: str, skill: str, request: IntentRequest) -> bool:
+    """Whether ``text`` gives a value for one of ``request``'s slots (free text aside)."""
+    spec = assistant.skills[skill].skill.intent(request.intent)
+    # "not a large", "don't make it a mocha": the value is read without the negation.
+    plain = " ".join(t for t in normalize(text) if t not in _NEGATIONS and t != "do")
+    return any(
+        slot.type != "text" and assistant.parse_slot(plain, skill, request.intent, name) is not None
+        for name, slot in spec.slots.items()
+    )
 
 
 def _answer_slot(assistant: DialogHost, text: str, session: Session) -> Turn:

@@ -71,11 +71,11 @@ def test_confidence_table(bundled: Matcher, text: str, confidence: str, outcome:
     best = bundled.best(text)
     got = best.confidence if best else 0.0
     assert abs(got - float(confidence)) <= 0.03, f"{text!r}: {got:.2f}, the table says {confidence}"
-    match = bundled.match(text)
-    if outcome == "rejected":
-        assert match is None, f"{text!r} is accepted as {match.intent}"
+    if outcome == "rejected":  # by the templates; the learned layer behind them may not
+        assert got < bundled.threshold, f"{text!r} is accepted as {best.intent}"  # type: ignore[union-attr]
     else:
-        assert match is not None and match.intent == outcome
+        match = bundled.match(text)
+        assert match is not None and match.intent == outcome and match.layer == "templates"
 
 
 SLOT_EXAMPLES = [

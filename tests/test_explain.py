@@ -40,7 +40,7 @@ def test_explain_shows_why_nothing_was_understood() -> None:
 
 
 def test_explain_names_the_learned_layer_when_it_answered() -> None:
-    said = _say("--json", "--explain", "i could really go for a mocha right now, sort it out")
+    said = _say("--json", "--explain", "i really fancy a mocha from luckin right now")
     why = json.loads(said.stdout)["explain"]
     assert why["layer"] == "learned" and why["intent"] == "coffee.order"
     assert why["slots"]["drink"] == "mocha"
