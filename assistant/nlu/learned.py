@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .normalize import FILLERS, normalize
-from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
-from .templates import Alt, Node, Seq, Slot, Word
+from .phrases import walk
+from .slots import DAY, DURATION, NUMBER, TEXT, ListFinder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -141,7 +141,7 @@ def training_sentences(catalog: Catalog) -> dict[str, list[str]]:
         rng = random.Random(zlib.crc32(f"{template.intent} {number}".encode()))
         bucket = out.setdefault(template.intent, {})
         for _ in range(PER_TEMPLATE):
-            sentence = " ".join(_walk(template.tree, template.finders, rng))
+            sentence = " ".join(walk(template.tree, template.finders, rng, _SAMPLES))
             if sentence:
                 bucket.setdefault(sentence, None)
     return {name: list(sentences)[:PER_INTENT] for name, sentences in out.items() if sentences}
@@ -263,22 +263,6 @@ class _Model:
     weights: np.ndarray
     bias: np.ndarray
     trained: Trained
-
-
-def _walk(node: Node, finders: dict[str, Finder], rng: random.Random) -> list[str]:
-    if isinstance(node, Word):
-        return [node.text]
-    if isinstance(node, Slot):
-        finder = finders[node.name]
-        forms = finder.forms if isinstance(finder, ListFinder) else _SAMPLES.get(id(finder), ())
-        return rng.choice(forms).split() if forms else []
-    if isinstance(node, Seq):
-        return [word for item in node.items for word in _walk(item, finders, rng)]
-    if isinstance(node, Alt):
-        return _walk(rng.choice(node.options), finders, rng)
-    if rng.random() < 0.5:
-        return []
-    return _walk(node.body, finders, rng)
 
 
 def _key(catalog: Catalog) -> str:

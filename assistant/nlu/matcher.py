@@ -114,6 +114,7 @@ class Matcher:
         """The learned layer, asked when no template matches (see :meth:`learn`)."""
         self.learned_accept = 0.6
         self.learned_ask = 0.4
+        self._last: tuple[object, tuple[Match | None, Match | None]] | None = None
 
     @classmethod
     def build(cls, skills: Sequence[Skill], *, threshold: float = 0.5) -> Matcher:
@@ -129,6 +130,7 @@ class Matcher:
         are offered by :meth:`guess` for the dialog to ask "Did you mean ...?".
         """
         self.learned = Learned.build(self._catalog, cache_dir)
+        self._last = None
         self.learned_accept, self.learned_ask = accept, min(ask, accept)
         return self.learned
 
@@ -138,13 +140,25 @@ class Matcher:
         ``intents`` restricts the candidates (for instance to yes/no during a confirmation).
         When no template matches, the learned layer may (``layer`` says which answered).
         """
-        found = self._search(text, intents, self.threshold)
+        found, guess = self._layers(text, intents)
         if found is None:
-            guess = self._learned(text, intents)
             if guess is not None and guess.confidence >= self.learned_accept:
                 return guess
             found = self._clause(text, intents)
         return found
+
+    def _layers(
+        self, text: str, intents: Collection[str] | None
+    ) -> tuple[Match | None, Match | None]:
+        """(the template match, the learned layer's guess if no template matched), kept for
+        the last sentence: the dialog asks :meth:`guess` right after :meth:`match`."""
+        key = (text, None if intents is None else frozenset(intents), self.threshold)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        found = self._search(text, intents, self.threshold)
+        layers = (found, self._learned(text, intents) if found is None else None)
+        self._last = (key, layers)
+        return layers
 
     def _clause(self, text: str, intents: Collection[str] | None) -> Match | None:
         """A command said before or after another clause: "open didi, i need to get the kids
@@ -178,9 +192,7 @@ class Matcher:
         """What the learned layer thinks an unmatched sentence means when it is not sure
         enough to act: its probability is at least ``learned_ask`` and below
         ``learned_accept``. None otherwise, and whenever a template matches."""
-        if self._search(text, intents, self.threshold) is not None:
-            return None
-        found = self._learned(text, intents)
+        _, found = self._layers(text, intents)
         if found is None or not self.learned_ask <= found.confidence < self.learned_accept:
             return None
         return found

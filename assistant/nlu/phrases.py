@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from .slots import DAY, DURATION, NUMBER, TEXT, Finder, ListFinder
 from .templates import Alt, Node, Seq, Slot, Word
 
-__all__ = ["PER_INTENT", "PER_TEMPLATE", "sample_phrases"]
+__all__ = ["PER_INTENT", "PER_TEMPLATE", "render", "sample_phrases", "walk"]
 
 PER_TEMPLATE = 8
 """Sentences sampled from each template."""
@@ -32,34 +32,45 @@ def sample_phrases(
     rng = random.Random(zlib.crc32(intent.encode("utf-8")))
     out: dict[str, None] = {" ".join(example.lower().split()): None for example in examples}
     for tree, finders in trees:
-        out.setdefault(" ".join(_walk(tree, finders, None)), None)
+        out.setdefault(" ".join(walk(tree, finders, None)), None)
     for tree, finders in trees:
         for _ in range(PER_TEMPLATE):
-            out.setdefault(" ".join(_walk(tree, finders, rng)), None)
+            out.setdefault(" ".join(walk(tree, finders, rng)), None)
     return [phrase for phrase in out if phrase][:PER_INTENT]
 
 
-def _walk(node: Node, finders: dict[str, Finder], rng: random.Random | None) -> list[str]:
-    """One sentence: the first choice everywhere without ``rng``, random choices with it."""
+def walk(
+    node: Node,
+    finders: dict[str, Finder],
+    rng: random.Random | None,
+    samples: dict[int, tuple[str, ...]] | None = None,
+) -> list[str]:
+    """One sentence: the first choice everywhere without ``rng``, random choices with it.
+
+    A list slot says one of its forms; other slots one of ``samples`` (by finder id).
+    """
+    samples = _SAMPLES if samples is None else samples
     if isinstance(node, Word):
         return [node.text]
     if isinstance(node, Slot):
-        return _slot_words(finders[node.name], rng)
+        return _slot_words(finders[node.name], rng, samples)
     if isinstance(node, Seq):
-        return [word for item in node.items for word in _walk(item, finders, rng)]
+        return [word for item in node.items for word in walk(item, finders, rng, samples)]
     if isinstance(node, Alt):
         option = node.options[0] if rng is None else rng.choice(node.options)
-        return _walk(option, finders, rng)
+        return walk(option, finders, rng, samples)
     if rng is None or rng.random() < 0.5:
         return []
-    return _walk(node.body, finders, rng)
+    return walk(node.body, finders, rng, samples)
 
 
-def _slot_words(finder: Finder, rng: random.Random | None) -> list[str]:
+def _slot_words(
+    finder: Finder, rng: random.Random | None, samples: dict[int, tuple[str, ...]]
+) -> list[str]:
     if isinstance(finder, ListFinder):
         forms = finder.forms
     else:
-        forms = _SAMPLES.get(id(finder), ())
+        forms = samples.get(id(finder), ())
     if not forms:
         return []
     return (forms[0] if rng is None else rng.choice(forms)).split()
