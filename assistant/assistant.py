@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,7 @@ from .turns import Dialog
 
 if TYPE_CHECKING:
     from .services.directory import ServiceDirectory
+    from .services.voice import AppVoices
 
 __all__ = ["Assistant"]
 
@@ -31,6 +33,15 @@ _LOGGER = logging.getLogger(__name__)
 
 _MAX_TEXT = 1000  # characters of an utterance worth reading
 _SERVICE_LIST = "ting.services"  # the value list a ``service`` slot becomes, for the matcher
+_SERVICES_PLUGIN = "services"  # the core plugin that answers mini-programs' own intents
+_DIRECTORY_INTENTS = ("miniprogram.",)  # finding, opening and closing mini programs
+_OPEN_APP = "open_app"
+_OUTHEARD = 5.0  # evidence with which a mini-program's action beats a partial template match
+_PARTIAL_TEMPLATE = 0.85
+APP_INTENT = "app."
+_SESSION: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "ting_session", default=None
+)
 
 
 class Assistant:
@@ -46,6 +57,7 @@ class Assistant:
         self._notice_failures: set[str] = set()
         self._collect_skills()
         self.services: ServiceDirectory | None = self._build_services()
+        self.apps = self._build_apps()
         self.matcher = self._build_matcher()
         self.dialog = Dialog(self)
         self._closed = False
@@ -229,6 +241,14 @@ class Assistant:
             _LOGGER.warning("service skipped: %s", problem)
         return directory
 
+    def _build_apps(self) -> AppVoices | None:
+        """What can be said to each mini-program, from its manifest (built on first use)."""
+        from .services.voice import AppVoices
+
+        if self.services is None or not self.settings.services.voice:
+            return None
+        return AppVoices(self.services, threshold=self.settings.nlu.threshold)
+
     def _remove_plugin(self, plugin_name: str, problem: str) -> None:
         """Take a plugin out wholly: every skill it registered, and its hooks."""
         for name in [n for n, s in self.skills.items() if s.plugin == plugin_name]:
@@ -246,8 +266,31 @@ class Assistant:
         return [str(failure) for failure in self.registry.failures]
 
     def intent_owner(self, intent: str) -> LoadedSkill | None:
-        """The skill that registered an intent."""
-        return self._owner_by_intent.get(intent)
+        """The skill that registered an intent (for a mini-program's intent, the skill its
+        manifest makes)."""
+        owner = self._owner_by_intent.get(intent)
+        if owner is None and self.apps is not None and intent.startswith(APP_INTENT):
+            return self._app_skill(intent)
+        return owner
+
+    def _app_skill(self, intent: str) -> LoadedSkill | None:
+        from .services.voice import split_intent
+
+        parts = split_intent(intent)
+        voice = self.apps.voice(parts[0]) if self.apps is not None and parts else None
+        if voice is None or parts is None:
+            return None
+        try:
+            voice.skill.intent(intent)
+        except KeyError:
+            return None
+        info = self.registry.info.get(_SERVICES_PLUGIN)
+        return LoadedSkill(
+            skill=voice.skill,
+            plugin=_SERVICES_PLUGIN,
+            origin="manifest",
+            version=info.version if info is not None else None,
+        )
 
     def new_session(self) -> Session:
         """A fresh conversation."""
@@ -258,7 +301,11 @@ class Assistant:
         started = time.perf_counter()
         session = session if session is not None else self.new_session()
         text = _clean(text)
-        turn = self.dialog.turn(text, session)
+        token = _SESSION.set(session)
+        try:
+            turn = self.dialog.turn(text, session)
+        finally:
+            _SESSION.reset(token)
         turn = turn.model_copy(update={"total_ms": (time.perf_counter() - started) * 1000})
         session.turns += 1
         self._call_hook_safely("observe_turn", turn=turn)
@@ -270,7 +317,88 @@ class Assistant:
         """(best match above the threshold or None, milliseconds spent)."""
         started = time.perf_counter()
         match = self.matcher.match(text, intents=set(intents) if intents is not None else None)
+        if intents is None and self.apps is not None:
+            match = self._app_match(text, match) or match
         return match, (time.perf_counter() - started) * 1000
+
+    def _app_match(self, text: str, main: Match | None) -> Match | None:
+        """What the sentence asks of a mini-program, when that is what it asks.
+
+        A mini-program the sentence names wins, unless a skill's match already names it;
+        the open one, or one the directory finds, answers what the skills did not
+        understand (or the learned layer only guessed).
+        """
+        from .dialog import HELP, SYSTEM_INTENTS
+        from .services.voice import HELP_ACTION, intent_name
+
+        assert self.apps is not None
+        if main is not None and (
+            (main.intent in SYSTEM_INTENTS and main.intent != HELP)
+            or main.intent.startswith(_DIRECTORY_INTENTS)
+        ):
+            return None
+        session = _SESSION.get()
+        opened = session.shared_state.get(_OPEN_APP) if session is not None else None
+        open_app = opened if isinstance(opened, str) else None
+        heard = self.apps.hear(text, open_app=open_app)
+        if heard is None:
+            if main is None or main.intent != HELP or open_app is None:
+                return None
+            if self.apps.voice(open_app) is None:
+                return None
+            intent = intent_name(open_app, HELP_ACTION)  # "what can i do here?"
+            return Match(intent=intent, skill=f"app_{open_app}", slots={}, confidence=1.0)
+        if main is not None and main.layer == "templates" and main.intent != HELP:
+            named = heard.via == "named" and not self._names_service(main, heard.service)
+            # A template that explains a sentence only in part ("find me a train from
+            # beijing to shanghai" as a travel guide) gives way to a mini-program that hears
+            # every part of it.
+            outheard = heard.score >= _OUTHEARD and main.confidence < _PARTIAL_TEMPLATE
+            if not (named or outheard):
+                return None
+        elif main is not None and main.layer == "learned" and heard.via == "routed":
+            if heard.score < _OUTHEARD:
+                return None
+        slots = self._carried(heard, session, text)
+        return Match(
+            intent=heard.intent,
+            skill=f"app_{heard.service}",
+            slots=slots,
+            confidence=heard.confidence,
+            ambiguous=heard.ambiguous,
+            layer="apps",
+        )
+
+    def _names_service(self, match: Match, service: str) -> bool:
+        """Whether a slot of ``match`` holds that mini-program (by name, alias or id)."""
+        assert self.services is not None
+        return any(
+            isinstance(value, str) and self.services.names.exact(value) == service
+            for value in match.slots.values()
+        )
+
+    def _carried(self, heard: Any, session: Session | None, text: str) -> dict[str, Any]:
+        """The heard slots, with what the mini-program's last call gave that this action
+        also takes ("book the first one" after a search: its cities and its first train)."""
+        from .services.appskill import LAST_CALL
+        from .services.voice import ordinal
+
+        slots = dict(heard.slots)
+        last = session.shared_state.get(LAST_CALL, {}).get(heard.service) if session else None
+        voice = self.apps.voice(heard.service) if self.apps is not None else None
+        if not last or voice is None:
+            return slots
+        _, args, entries = last
+        params = voice.actions[heard.action].params
+        pick = ordinal(text, len(entries)) if entries else None
+        for name in params:
+            if name in slots:
+                continue
+            if pick is not None and name in entries[pick]:
+                slots[name] = entries[pick][name]
+            elif name in args:
+                slots[name] = args[name]
+        return slots
 
     def guess(self, text: str) -> tuple[Match, str] | None:
         """What the learned layer thinks ``text`` means when it is not sure enough to act,
@@ -286,6 +414,8 @@ class Assistant:
 
     def parse_slot(self, text: str, skill: str, intent: str, slot: str) -> str | int | None:
         """The value of one slot in a follow-up answer ("a latte please"), or None."""
+        if self.apps is not None and intent.startswith(APP_INTENT):
+            return self.apps.parse_slot(text, intent, slot)
         return self.matcher.parse_slot(text, skill, intent, slot)
 
     def context(self, loaded: LoadedSkill, session: Session) -> SkillContext:

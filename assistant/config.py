@@ -142,6 +142,11 @@ class ServiceSettings(BaseModel):
         description="The mini-program that answers an action several offer, by action name "
         '(get_forecast = "myweather"); otherwise the first loaded keeps it.',
     )
+    voice: bool = Field(
+        True,
+        description="Understand what is said to any mini-program from its manifest "
+        "(its actions, parameters and values), not only through skills.",
+    )
     token: str | None = Field(
         None,
         min_length=16,

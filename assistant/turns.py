@@ -210,7 +210,7 @@ def _answer_confirmation(assistant: DialogHost, text: str, session: Session) -> 
     if match is not None and match.intent == CONFIRM:
         session.pending_confirmation = None
         session.reprompts = 0
-        loaded = assistant.skills[pending.skill]
+        loaded = _owner(assistant, pending.skill, pending.request.intent)
         request = pending.request.model_copy(update={"confirmed": True})
         reply = assistant.call_skill(loaded, request, session)
         turn = _turn(text, match, reply.text, session, nlu_ms, skill=loaded.name)
@@ -260,7 +260,7 @@ def _follow_up(assistant: DialogHost, text: str, session: Session, nlu_ms: float
     if last is None:
         return None
     skill, request = last
-    if skill not in assistant.skills:
+    if assistant.intent_owner(request.intent) is None:
         return None
     changes = _slot_changes(assistant, text, skill, request)
     if not changes:
@@ -293,7 +293,7 @@ def _slot_changes(
     """
     if _NEGATIONS.intersection(normalize(text)):
         return {}
-    spec = assistant.skills[skill].skill.intent(request.intent)
+    spec = _owner(assistant, skill, request.intent).skill.intent(request.intent)
     changes: dict[str, SlotValue] = {}
     for name, slot in spec.slots.items():
         if slot.type == "text":
@@ -306,7 +306,7 @@ def _slot_changes(
 
 def _names_a_value(assistant: DialogHost, text: str, skill: str, request: IntentRequest) -> bool:
     """Whether ``text`` gives a value for one of ``request``'s slots (free text aside)."""
-    spec = assistant.skills[skill].skill.intent(request.intent)
+    spec = _owner(assistant, skill, request.intent).skill.intent(request.intent)
     # "not a large", "don't make it a mocha": the value is read without the negation.
     plain = " ".join(t for t in normalize(text) if t not in _NEGATIONS and t != "do")
     return any(
@@ -345,6 +345,11 @@ def _answer_slot(assistant: DialogHost, text: str, session: Session) -> Turn:
     return _reprompt(
         text, session, f"Sorry, I didn't catch that. {pending.question}", match, nlu_ms
     )
+
+
+def _owner(assistant: DialogHost, skill: str, intent: str) -> LoadedSkill:
+    """The skill that handles ``intent`` (a mini-program's own, or a registered one)."""
+    return assistant.intent_owner(intent) or assistant.skills[skill]
 
 
 def _one_of(values: list[str]) -> str:

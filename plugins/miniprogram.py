@@ -6,10 +6,13 @@ from collections.abc import Callable
 
 from assistant import IntentRequest, Reply, SkillContext, hookimpl
 from assistant.services.skillkit import (
+    close_app,
     directory_of,
+    open_app,
     set_open_app,
     what_it_offers,
 )
+from assistant.services.voice import AppVoice
 
 from .vocab import load_skill
 
@@ -39,6 +42,8 @@ def handle_intent(request: IntentRequest, context: SkillContext) -> Reply | None
         return _search(request, context)
     if request.intent == "miniprogram.open":
         return _open(request, context)
+    if request.intent == "miniprogram.close":
+        return _close(request, context)
     return None
 
 
@@ -74,6 +79,8 @@ def _open(request: IntentRequest, context: SkillContext) -> Reply:
     set_open_app(context, manifest.id)
     text = f"{manifest.name} is open. {manifest.description} You can {what_it_offers(manifest)}."
     hint = next((_TRY[a.name] for a in manifest.actions if a.name in _TRY), None)
+    if hint is None:  # a mini-program no skill speaks for: what its manifest lets one say
+        hint = AppVoice(manifest).examples(manifest.actions[0].name)[0]
     if hint:
         text += f' Try "{hint}".'
     return Reply(
@@ -86,3 +93,14 @@ def _open(request: IntentRequest, context: SkillContext) -> Reply:
             "actions": [a.name for a in manifest.actions],
         },
     )
+
+
+def _close(request: IntentRequest, context: SkillContext) -> Reply:
+    current = open_app(context)
+    name = request.slots.get("app")
+    named = directory_of(context).resolve(str(name)) if name is not None else current
+    if current is None or named is None or named.id != current.id:
+        which = named.name if named is not None else "No mini program"
+        return Reply(text=f"{which} is not open.")
+    close_app(context)
+    return Reply(text=f"{current.name} is closed.", service=current.id, action="close")

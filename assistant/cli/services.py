@@ -130,13 +130,14 @@ def show(obj: dict[str, Any], service_id: str, as_json: bool) -> None:
     with _open(obj) as directory:
         manifest = directory.get(service_id) or directory.resolve(service_id)
         source = directory.entries[manifest.id].source if manifest else None
+        say = _what_to_say(directory, manifest) if manifest else {}
     if manifest is None:
         click.echo(
             f"No mini program called {service_id!r}; try `assistant services search`.", err=True
         )
         sys.exit(1)
     if as_json:
-        echo_json({**manifest.model_dump(mode="json"), "source": source})
+        echo_json({**manifest.model_dump(mode="json"), "source": source, "say": say})
         return
     click.echo(f"{manifest.name} ({manifest.id}), {manifest.category}; from {source}")
     click.echo(f"  {manifest.description}")
@@ -149,6 +150,20 @@ def show(obj: dict[str, Any], service_id: str, as_json: bool) -> None:
         for name, param in action.parameters.items():
             need = "required" if param.required else "optional"
             click.echo(f"      {name} ({param.type}, {need}) {param.description}".rstrip())
+        for sentence in say.get(action.name, []):
+            click.echo(f'      say: "{sentence}"')
+
+
+def _what_to_say(directory: ServiceDirectory, manifest: ServiceManifest) -> dict[str, list[str]]:
+    """Sentences that reach each action by voice (with the catalog's values, for a
+    mini-program running here)."""
+    from ..services.voice import AppVoice
+
+    def fetch(action: str) -> dict[str, Any]:
+        return dict(directory.call(manifest.id, action, {}).data)
+
+    voice = AppVoice(manifest, None if manifest.remote else fetch)
+    return {a.name: voice.examples(a.name, fetch=not manifest.remote) for a in manifest.actions}
 
 
 @services.command()

@@ -88,7 +88,7 @@ class Match(BaseModel):
         "cappuccino'): every value heard, in the order spoken. The slot holds one of them; "
         "the dialog asks which is meant.",
     )
-    layer: Literal["templates", "learned"] = Field(
+    layer: Literal["templates", "learned", "apps"] = Field(
         "templates",
         description="What understood it: a template, or the learned layer behind them (its "
         "confidence is then the learned model's probability).",

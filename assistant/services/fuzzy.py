@@ -74,6 +74,10 @@ class NameIndex:
             self._keys.append(key)
             self._owners.append(service_id)
 
+    def exact(self, name: str) -> str | None:
+        """The service a name is exactly (spaces and case aside), or None."""
+        return self._exact.get(spaceless_key(name))
+
     def lookup(
         self, name: str, *, cutoff: float = 80.0, limit: int = 5, fuzzy: bool = True
     ) -> list[tuple[str, float]]:

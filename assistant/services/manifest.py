@@ -6,7 +6,14 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..config import read_data_file
 from ..errors import ManifestError, ServiceError
@@ -28,6 +35,10 @@ MANIFEST_SUFFIXES = (".json", ".toml")
 ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _ID = r"^[a-z][a-z0-9_]*$"
+_MAX_UTTERANCES = 20  # templates per action
+_MAX_UTTERANCE = 200  # characters of a template or spoken form
+_MAX_SPOKEN = 500  # values with spoken forms per parameter
+_MAX_FORMS = 10  # spoken forms per value
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -47,6 +58,29 @@ class Parameter(BaseModel):
     required: bool = Field(False, description="The action cannot be called without it.")
     description: str = Field("", description="What the parameter means.")
     enum: tuple[str | int, ...] | None = Field(None, description="The only values accepted.")
+    values_from: str | None = Field(
+        None,
+        pattern=_ID,
+        description="The action that lists this parameter's values (a catalog): Ting fetches "
+        "them to hear them in sentences. Found without it for a parameter that speaks of a "
+        "catalog or menu, from the read-only action returning it.",
+    )
+    spoken: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        max_length=_MAX_SPOKEN,
+        description="Value → other ways to say it ('second class': ['standard', 'economy']).",
+    )
+
+    @field_validator("spoken")
+    @classmethod
+    def _spoken_forms(cls, spoken: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for value, forms in spoken.items():
+            if len(forms) > _MAX_FORMS or any(len(f) > _MAX_UTTERANCE for f in (value, *forms)):
+                raise ValueError(
+                    f"{value!r}: at most {_MAX_FORMS} spoken forms of {_MAX_UTTERANCE} "
+                    "characters each"
+                )
+        return spoken
 
     def json_schema(self) -> dict[str, Any]:
         """This parameter as a JSON Schema property."""
@@ -76,6 +110,27 @@ class Action(BaseModel):
         description="Calling it changes something (an order, a redemption): it is never "
         "retried automatically and always carries an idempotency key.",
     )
+    utterances: tuple[str, ...] = Field(
+        (),
+        max_length=_MAX_UTTERANCES,
+        description="Optional sentence templates in Ting's template syntax, slots named by "
+        "parameter ('order {quantity} {item}'); without them Ting hears the action from its "
+        "description and parameters.",
+    )
+
+    @model_validator(mode="after")
+    def _utterances_parse(self) -> Action:
+        from ..errors import TemplateError
+        from ..nlu.templates import parse_template
+
+        for utterance in self.utterances:
+            if not utterance.strip() or len(utterance) > _MAX_UTTERANCE:
+                raise ValueError(f"an utterance must have 1 to {_MAX_UTTERANCE} characters")
+            try:
+                parse_template(utterance, slots=self.parameters, where=f"action {self.name}")
+            except TemplateError as exc:
+                raise ValueError(str(exc)) from None
+        return self
 
     def check_arguments(self, service: str, args: dict[str, Any]) -> dict[str, Any]:
         """The arguments if they fit the parameters, else a ServiceError saying which does not."""
@@ -149,6 +204,17 @@ class ServiceManifest(BaseModel):
             if names.count(name) > 1:
                 raise ValueError(f"action {name!r} is declared twice")
         return actions
+
+    @model_validator(mode="after")
+    def _values_from_actions(self) -> ServiceManifest:
+        names = {a.name for a in self.actions}
+        for action in self.actions:
+            for name, param in action.parameters.items():
+                if param.values_from is not None and param.values_from not in names:
+                    raise ValueError(
+                        f"{action.name}.{name}: values_from names no action of this manifest"
+                    )
+        return self
 
     @property
     def remote(self) -> bool:

@@ -16,6 +16,7 @@ from .invoke import CallResult
 from .manifest import ServiceManifest
 
 __all__ = [
+    "close_app",
     "directory_of",
     "idempotency_key",
     "open_app",
@@ -87,6 +88,12 @@ def set_open_app(context: SkillContext, service_id: str) -> None:
     """Remember the mini-program the user opened, for follow-ups."""
     context.state[_OPEN_APP] = service_id
     _shared(context)[_OPEN_APP] = service_id
+
+
+def close_app(context: SkillContext) -> None:
+    """Forget the open mini-program: what is said next goes to the skills alone."""
+    context.state.pop(_OPEN_APP, None)
+    _shared(context).pop(_OPEN_APP, None)
 
 
 def open_app(context: SkillContext, *, capability: str | None = None) -> ServiceManifest | None:
