@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from .messages import IntentRequest, Notice, Reply, Turn
     from .services.skillkit import (
+        close_app,
         directory_of,
         idempotency_key,
         open_app,
@@ -63,6 +64,7 @@ _EXPORTS = {
     "LoadedSkill": "skillcontext",
     "SkillContext": "skillcontext",
     # Helpers for skills answered by mini-program services (docs/writing-a-skill.md).
+    "close_app": "services.skillkit",
     "directory_of": "services.skillkit",
     "idempotency_key": "services.skillkit",
     "open_app": "services.skillkit",
@@ -96,6 +98,7 @@ __all__ = [
     "TemplateError",
     "Turn",
     "__version__",
+    "close_app",
     "directory_of",
     "hookimpl",
     "idempotency_key",

@@ -81,9 +81,9 @@ def run_turn(assistant: DialogHost, text: str, session: Session) -> Turn:
     if session.pending_slot is not None:
         return _answer_slot(assistant, text, session)
     match, nlu_ms = assistant.recognise(text)
-    if match is None or (match.layer == "learned" and _short(text)):
+    if match is None or (_short(text) and _loose(match, session)):
         # "what about shanghai" after a forecast: the last request again, rather than what
-        # the learned layer makes of a few words alone.
+        # the learned layer, or another mini-program, makes of a few words alone.
         followed = _follow_up(assistant, text, session, nlu_ms)
         if followed is not None:
             return followed
@@ -92,6 +92,14 @@ def run_turn(assistant: DialogHost, text: str, session: Session) -> Turn:
             text, session, nlu_ms
         )
     return _dispatch(assistant, text, session, match, nlu_ms)
+
+
+def _loose(match: Match, session: Session) -> bool:
+    """A match a follow-up of the last request goes before: the learned layer's, or a
+    mini-program's other than the one last asked ("what about the seven" after a bus)."""
+    if match.layer == "learned":
+        return True
+    return match.layer == "apps" and (session.last is None or session.last[0] != match.skill)
 
 
 def _short(text: str) -> bool:

@@ -47,7 +47,7 @@ def say(
     with make_assistant(config_path, plugins_dirs, plugin_names=plugin_names) as assistant:
         utterance = " ".join(text)
         turn = assistant.handle(utterance)
-        why = explanation(assistant, utterance) if explain else None
+        why = explanation(assistant, utterance, turn) if explain else None
     if as_json:
         echo_json(turn_json(turn) | ({"explain": why} if why is not None else {}))
     else:
@@ -58,8 +58,11 @@ def say(
     sys.exit(0 if turn.understood else 1)
 
 
-def explanation(assistant: Assistant, text: str) -> dict[str, object]:
-    """Which layer answered, the best candidates of each and their slots, the thresholds."""
+def explanation(assistant: Assistant, text: str, turn: Turn | None = None) -> dict[str, object]:
+    """Which layer answered, the best candidates of each and their slots, the thresholds.
+
+    ``turn``: what the assistant did with ``text``, when a mini-program's manifest (not a
+    skill's templates) understood it."""
     matcher = assistant.matcher
     threshold = matcher.threshold
     candidates = [
@@ -86,10 +89,14 @@ def explanation(assistant: Assistant, text: str) -> dict[str, object]:
         and not any(c["accepted"] and c["intent"] == found.intent for c in candidates)
     ):
         layer = "templates, one clause"  # the rest of the sentence was left aside
+    intent, slots = (found.intent, dict(found.slots)) if found is not None else (None, {})
+    if turn is not None and (turn.intent or "").startswith("app."):
+        layer = f"mini-program layer ({turn.service or turn.skill})"
+        intent, slots, guess = turn.intent, dict(turn.slots), None
     return {
         "layer": layer,
-        "intent": found.intent if found else None,
-        "slots": dict(found.slots) if found else {},
+        "intent": intent,
+        "slots": slots,
         "asked": guess.intent if guess else None,
         "threshold": threshold,
         "candidates": candidates,

@@ -247,6 +247,8 @@ def _fields(data: dict[str, Any], currency: str, *, label_prices: bool = True) -
         ):
             money = _money(float(value), currency)
             said.append(money if not label_prices and key == "price" else f"{words} {money}")
+        elif key.endswith(("_km", "_kg")):
+            said.append(f"{words[:-3]} {value} {key[-2:]}")
         elif key.endswith("_minutes"):
             said.append(f"{words.removesuffix(' minutes')} {value} minutes")
         elif key.endswith("_no") or key.endswith("_id"):

@@ -122,8 +122,9 @@ class Heard:
     score: float
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
     via: str = "open"
-    """How the mini-program was chosen: "named" in the sentence, the "open" one, or
-    "routed" by the directory's search."""
+    """How the mini-program was chosen: "named" in the sentence ("from pagoda"),
+    "mentioned" (its name is a word of the sentence: "a didi"), the "open" one, or "routed"
+    by the directory's search."""
 
     @property
     def intent(self) -> str:
@@ -790,6 +791,7 @@ def price_of(entry: dict[str, Any]) -> float | None:
     return None
 
 
+_INTRODUCING = frozenset("from at on with in via use using through".split())
 _NAME_WORDS = 4  # the longest mini-program name spotted in a sentence, in words
 _ROUTED = 3.5  # evidence needed when the sentence names no mini-program and none is open
 _CACHED_APPS = 64
@@ -829,10 +831,12 @@ class AppVoices:
             self._voices.pop(next(iter(self._voices)))
         return voice
 
-    def named(self, text: str) -> list[tuple[str, list[str]]]:
-        """The mini-programs a sentence names, with the words naming each, first named first."""
+    def named(self, text: str) -> list[tuple[str, list[str], bool]]:
+        """The mini-programs a sentence names, first named first: each with the words naming
+        it, and whether they follow "from", "at", "on", "with", "in", "via" or "use" (a
+        mini-program called by name, not a word that happens to be one, as "bus")."""
         tokens = _words(text)
-        found: list[tuple[int, str, list[str]]] = []
+        found: list[tuple[int, str, list[str], bool]] = []
         used: set[int] = set()
         for size in range(min(_NAME_WORDS, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
@@ -844,19 +848,20 @@ class AppVoices:
                     continue
                 service = self.directory.names.exact(" ".join(words))
                 if service is not None:
-                    found.append((start, service, words))
+                    before = tokens[start - 1] if start else ""
+                    found.append((start, service, words, before in _INTRODUCING))
                     used.update(span)
         found.sort()
-        return [(service, words) for _, service, words in found]
+        return [(service, words, introduced) for _, service, words, introduced in found]
 
     def hear(self, text: str, *, open_app: str | None = None) -> Heard | None:
         """What the sentence asks of the mini-program it names, else of the open one, else of
         the one the directory finds for it (with stronger evidence); None if nothing fits."""
-        for service, words in self.named(text):
+        for service, words, introduced in self.named(text):
             voice = self.voice(service)
             heard = voice.hear(text, skip=words) if voice is not None else None
             if heard is not None:
-                return replace(heard, via="named")
+                return replace(heard, via="named" if introduced else "mentioned")
         if open_app is not None:
             voice = self.voice(open_app)
             heard = voice.hear(text) if voice is not None else None
