@@ -68,7 +68,9 @@ def _per_utterance(matcher: Matcher, texts: Sequence[str], rounds: int) -> tuple
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
-def _report(name: str, skills: list[Skill], matched: list[str], unmatched: list[str], rounds: int) -> None:
+def _report(
+    name: str, skills: list[Skill], matched: list[str], unmatched: list[str], rounds: int
+) -> None:
     print(f"{name}: {len(skills)} skills")
     with tempfile.TemporaryDirectory() as cache:
         learned_module._MEMO.clear()

@@ -256,3 +256,26 @@ def test_manifest_templates_are_heard_first(tmp_path: Path) -> None:
         {"title": "wolf hall"},
     )
     assert voice.skill.intent("app.booknook.find_book").templates[0] == "got {title} in stock"
+
+
+def test_two_mini_programs_of_one_name_the_one_that_sells_it(tmp_path: Path) -> None:
+    folder = tmp_path / "services"
+    folder.mkdir()
+    for shop, goods in (("tea_house_a", ["jasmine tea", "oolong"]), ("tea_house_b", ["tulips"])):
+        (folder / f"{shop}.toml").write_text(
+            f'id = "{shop}"\nname = "Tea House"\ncategory = "shopping"\n'
+            f'description = "Things delivered."\nbase_url = "http://127.0.0.1:9/{shop}"\n'
+            '[actions.order_goods]\ndescription = "Order goods for delivery"\n'
+            "side_effects = true\n[actions.order_goods.parameters]\n"
+            f'item = {{ type = "string", required = true, enum = {goods!r} }}\n'.replace("'", '"'),
+            encoding="utf-8",
+        )
+    settings = Settings(data_dir=tmp_path / "data", services={"manifests": folder})
+    with Assistant.create(settings) as built:
+        for text, shop in (
+            ("order tulips from tea house", "tea_house_b"),
+            ("order some oolong from the tea house", "tea_house_a"),
+        ):
+            turn = built.handle(text)
+            assert turn.intent == f"app.{shop}.order_goods", (text, turn)
+            assert turn.expecting == "confirmation"

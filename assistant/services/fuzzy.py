@@ -58,6 +58,7 @@ class NameIndex:
     _keys: list[str] = field(default_factory=list)
     _owners: list[str] = field(default_factory=list)
     _keys_seen: set[str] = field(default_factory=set)
+    _holders: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, service_id: str, names: Iterable[str], exact: Iterable[str] = ()) -> None:
         """Index the spoken names of one service, and ``exact`` ones (ids) matched only as
@@ -66,6 +67,8 @@ class NameIndex:
             self._exact.setdefault(spaceless_key(name), service_id)
         for name in names:
             key = spaceless_key(name)
+            if key and service_id not in self._holders.setdefault(key, []):
+                self._holders[key].append(service_id)
             if not key or key in self._keys_seen:
                 continue
             self._keys_seen.add(key)
@@ -77,6 +80,13 @@ class NameIndex:
     def exact(self, name: str) -> str | None:
         """The service a name is exactly (spaces and case aside), or None."""
         return self._exact.get(spaceless_key(name))
+
+    def holders(self, name: str) -> list[str]:
+        """Every service with exactly that name or alias, the first to claim it first."""
+        key = spaceless_key(name)
+        first = self._exact.get(key)
+        others = [s for s in self._holders.get(key, ()) if s != first]
+        return ([first] if first is not None else []) + others
 
     def lookup(
         self, name: str, *, cutoff: float = 80.0, limit: int = 5, fuzzy: bool = True

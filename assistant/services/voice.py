@@ -792,6 +792,7 @@ def price_of(entry: dict[str, Any]) -> float | None:
 
 
 _INTRODUCING = frozenset("from at on with in via use using through".split())
+_SAME_NAME = 5  # mini-programs of one name compared
 _NAME_WORDS = 4  # the longest mini-program name spotted in a sentence, in words
 _ROUTED = 3.5  # evidence needed when the sentence names no mini-program and none is open
 _CACHED_APPS = 64
@@ -831,12 +832,13 @@ class AppVoices:
             self._voices.pop(next(iter(self._voices)))
         return voice
 
-    def named(self, text: str) -> list[tuple[str, list[str], bool]]:
-        """The mini-programs a sentence names, first named first: each with the words naming
-        it, and whether they follow "from", "at", "on", "with", "in", "via" or "use" (a
-        mini-program called by name, not a word that happens to be one, as "bus")."""
+    def named(self, text: str) -> list[tuple[list[str], list[str], bool]]:
+        """The mini-programs a sentence names, first named first: the services of each name
+        (several may share one), the words naming them, and whether they follow "from",
+        "at", "on", "with", "in", "via" or "use" (a mini-program called by name, not a word
+        that happens to be one, as "bus")."""
         tokens = _words(text)
-        found: list[tuple[int, str, list[str], bool]] = []
+        found: list[tuple[int, list[str], list[str], bool]] = []
         used: set[int] = set()
         for size in range(min(_NAME_WORDS, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
@@ -846,10 +848,10 @@ class AppVoices:
                 words = tokens[start : start + size]
                 if size == 1 and (words[0] in _STOP or len(words[0]) < 3):
                     continue
-                service = self.directory.names.exact(" ".join(words))
-                if service is not None:
+                services = self.directory.names.holders(" ".join(words))
+                if services:
                     before = tokens[start - 1] if start else ""
-                    found.append((start, service, words, before in _INTRODUCING))
+                    found.append((start, services, words, before in _INTRODUCING))
                     used.update(span)
         found.sort()
         return [(service, words, introduced) for _, service, words, introduced in found]
@@ -857,11 +859,13 @@ class AppVoices:
     def hear(self, text: str, *, open_app: str | None = None) -> Heard | None:
         """What the sentence asks of the mini-program it names, else of the open one, else of
         the one the directory finds for it (with stronger evidence); None if nothing fits."""
-        for service, words, introduced in self.named(text):
-            voice = self.voice(service)
-            heard = voice.hear(text, skip=words) if voice is not None else None
-            if heard is not None:
-                return replace(heard, via="named" if introduced else "mentioned")
+        for services, words, introduced in self.named(text):
+            # Two mini-programs may share a name: the one that hears the sentence best.
+            voices = [v for v in map(self.voice, services[:_SAME_NAME]) if v is not None]
+            found = [h for v in voices if (h := v.hear(text, skip=words)) is not None]
+            if found:
+                best = max(found, key=lambda h: h.score)
+                return replace(best, via="named" if introduced else "mentioned")
         if open_app is not None:
             voice = self.voice(open_app)
             heard = voice.hear(text) if voice is not None else None
