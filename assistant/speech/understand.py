@@ -138,9 +138,8 @@ class Understanding:
         forms: dict[str, None] = {}
         for loaded in assistant.skills.values():
             for values in loaded.skill.lists.values():
-                for spoken in values.values.values():
-                    for form in spoken:
-                        forms[" ".join(normalize(form))] = None
+                for form in values.spoken_forms():
+                    forms[" ".join(normalize(form))] = None
         matcher = assistant.matcher
 
         def confidence(text: str) -> float:
