@@ -123,6 +123,11 @@ class SpeechSettings(BaseModel):
     threads: _Int = Field(
         2, ge=1, le=64, description="CPU threads each recogniser may use (Whisper)."
     )
+    rescore: bool = Field(
+        True,
+        description="Let the skills' sentences choose among what the recogniser may have "
+        "heard (Whisper's n-best and nearby sentences, scored by the audio).",
+    )
 
 
 class ServiceSettings(BaseModel):

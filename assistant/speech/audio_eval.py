@@ -96,7 +96,7 @@ class Evaluator:
             duration = audio.duration
             started = finishing = time.perf_counter()
             transcript = self.recognizer.transcribe(audio, words=False)
-        text = self.understanding.prepare(transcript.text)
+        text = self.understanding.choose(transcript)
         match = self.assistant.matcher.match(text)
         done = time.perf_counter()
         return {

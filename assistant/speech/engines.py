@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .audio import Audio
 
 __all__ = [
+    "AcousticScorer",
+    "Alternative",
     "BUILTIN_PLUGIN",
     "CURRENT_SETTINGS",
     "EngineFactory",
@@ -67,8 +69,25 @@ class Partial:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """One sentence the recogniser may have heard, with its log-probability (nats)."""
+
+    text: str
+    score: float
+
+
+AcousticScorer = Callable[[Sequence[str]], list[float]]
+"""``(sentences) -> log-probabilities``: how well each sentence fits the utterance's audio."""
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript:
-    """What a recogniser heard in one utterance or file."""
+    """What a recogniser heard in one utterance or file.
+
+    An engine that can may also give :attr:`alternatives` (its n-best, best first, the first
+    being :attr:`text`) and an :attr:`acoustic` scorer for other sentences under the same
+    audio; :mod:`assistant.speech.rescore` lets the skills' sentences choose among them.
+    """
 
     text: str
     words: tuple[Word, ...] = ()
@@ -76,6 +95,8 @@ class Transcript:
     duration: float = 0.0
     engine: str = ""
     source: str = field(default="", compare=False)  # "grammar" or "free" for Vosk
+    alternatives: tuple[Alternative, ...] = field(default=(), compare=False)
+    acoustic: AcousticScorer | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form (for `assistant transcribe --json`)."""

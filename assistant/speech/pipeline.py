@@ -20,6 +20,7 @@ import numpy as np
 
 from ..messages import NOTICE_EVERY
 from .engines import Recognizer, Transcript
+from .rescore import after_wake
 from .sources import FileSource
 from .vad import Endpointer, Segment
 
@@ -301,6 +302,7 @@ class Pipeline:
 
     def _answer(self, segment: Segment, transcript: Transcript) -> Heard:
         text = transcript.text
+        command = transcript
         woke = True
         wake_only = False
         expecting = self.session.expecting is not None
@@ -308,6 +310,8 @@ class Pipeline:
             spotted = self.wake.check(text)
             woke, text = spotted.woke, spotted.command
             wake_only = woke and not text
+            if woke and text:
+                command = after_wake(transcript, self.wake, text)
         heard = Heard(segment.start, segment.end, transcript, text, woke=woke)
         if not woke:
             return heard
@@ -316,7 +320,7 @@ class Pipeline:
             self._awake_until = segment.end + AWAKE_SECONDS
             return heard
         if self.understanding is not None:
-            text = self.understanding.prepare(text)
+            text = self.understanding.choose(command)
         heard.text = text
         heard.turn = self.assistant.handle(text, self.session)
         self._awake_until = -1.0

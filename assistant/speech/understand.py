@@ -28,8 +28,10 @@ from .engines import Hints
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
+    from .engines import Transcript
+    from .rescore import Rescorer
 
-__all__ = ["Understanding", "number_words", "phonetic_key", "spoken_digits"]
+__all__ = ["HOMOPHONES", "Understanding", "number_words", "phonetic_key", "spoken_digits"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ _NEAR_SCORE = 70.0  # looser similarity for corrections the matcher must confirm
 _SKELETON_SCORE = 55.0  # ... or this, when the consonants agree ("pegoed" / "pagoda")
 _GAIN = 0.05  # a correction must raise the matcher's confidence this much
 _MAX_VARIANTS = 40  # variants the matcher scores, at most
-_HOMOPHONES = {
+HOMOPHONES = {
     "to": "two",
     "too": "two",
     "for": "four",
@@ -129,12 +131,20 @@ class Understanding:
     forms: tuple[str, ...]
     mode: Mode = "correct"
     scorer: Callable[[str], float] | None = None
+    rescore: bool = True
+    """Let the skills' sentences choose among an engine's n-best (see :meth:`choose`)."""
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
+    _rescorer: Rescorer | None = field(default=None, repr=False)
     _skeletons: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_assistant(cls, assistant: Assistant, *, mode: Mode = "correct") -> Understanding:
-        """Built from the assistant's matcher and the loaded skills' value lists."""
+    def from_assistant(
+        cls, assistant: Assistant, *, mode: Mode = "correct", rescore: bool | None = None
+    ) -> Understanding:
+        """Built from the assistant's matcher and the loaded skills' value lists.
+
+        ``rescore`` defaults to the ``speech.rescore`` setting.
+        """
         forms: dict[str, None] = {}
         for loaded in assistant.skills.values():
             for values in loaded.skill.lists.values():
@@ -148,7 +158,10 @@ class Understanding:
 
         vocabulary = frozenset(matcher.vocabulary())
         phrases = tuple(matcher.phrases())
-        return cls(vocabulary, phrases, tuple(f for f in forms if f), mode, confidence)
+        if rescore is None:
+            rescore = assistant.settings.speech.rescore
+        forms_ = tuple(f for f in forms if f)
+        return cls(vocabulary, phrases, forms_, mode, confidence, rescore)
 
     def __post_init__(self) -> None:
         targets = {*self.forms, *(w for w in self.vocabulary if w.isalpha())}
@@ -181,6 +194,18 @@ class Understanding:
         return list(seen)
 
     # -- after decoding --------------------------------------------------------------------
+
+    def choose(self, transcript: Transcript) -> str:
+        """The sentence the matcher should read: with an n-best and an acoustic scorer, the
+        one the audio and the skills' sentences agree on best (:mod:`.rescore`); otherwise
+        :meth:`prepare` of the transcript's text."""
+        if not self.rescore or self.mode != "correct" or not transcript.alternatives:
+            return self.prepare(transcript.text)
+        if self._rescorer is None:
+            from .rescore import Rescorer
+
+            self._rescorer = Rescorer(self)
+        return self._rescorer.choose(transcript)
 
     def prepare(self, text: str) -> str:
         """The transcript as the matcher should see it."""
@@ -222,8 +247,8 @@ class Understanding:
 
     def _variants(self, tokens: list[str]) -> Iterator[str]:
         for i, token in enumerate(tokens):
-            if token in _HOMOPHONES:
-                yield " ".join([*tokens[:i], _HOMOPHONES[token], *tokens[i + 1 :]])
+            if token in HOMOPHONES:
+                yield " ".join([*tokens[:i], HOMOPHONES[token], *tokens[i + 1 :]])
         for span in (1, 2):
             for i in range(len(tokens) - span + 1):
                 words = " ".join(tokens[i : i + span])

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ModelError
-from .engines import Hints, Partial, Transcript, Word
+from .engines import Alternative, Hints, Partial, Transcript, Word
 from .vad import audible
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ _MODELS: dict[tuple[Path, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 _RATE = 16000
 _MAX_BUFFER_S = 30.0
+_MAX_NEW_TOKENS = 200
 
 
 def load_whisper_model(path: Path, threads: int = 2) -> Any:
@@ -117,6 +119,8 @@ class WhisperRecognizer:
         if len(samples) < self.rate // 10 or not audible(samples, self.rate):
             # Whisper makes words up ("You", "Thank you.") out of silence
             return Transcript("", duration=duration, engine=self.name)
+        if not words and duration <= _MAX_BUFFER_S and hasattr(self._model, "encode"):
+            return self._hear(samples, duration)
         segments, _info = self._model.transcribe(
             samples,
             language=self._language,
@@ -148,6 +152,77 @@ class WhisperRecognizer:
             confidence=confidence,
             duration=duration,
             engine=self.name,
+        )
+
+    def _hear(self, samples: np.ndarray, duration: float) -> Transcript:
+        """One utterance (30 s at most): the beam's n-best, and the audio kept for scoring.
+
+        The encoder runs once; its output stays with the transcript's acoustic scorer, which
+        scores any other sentence under the same audio (CTranslate2's ``align``: the
+        probability of each of its tokens), for :mod:`assistant.speech.rescore`.
+        """
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        model = self._model
+        features = model.feature_extractor(samples)[:, :-1]
+        frames = features.shape[-1]
+        encoded = model.encode(pad_or_trim(features))
+        tokenizer = Tokenizer(
+            model.hf_tokenizer,
+            model.model.is_multilingual,
+            task="transcribe",
+            language=self._language,
+        )
+        previous = tokenizer.encode(" " + self._hints.prompt.strip()) if self._hints.prompt else []
+        prompt = model.get_prompt(
+            tokenizer, previous, without_timestamps=True, hotwords=self._hints.hotwords
+        )
+        result = model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=self._beam_size,
+            num_hypotheses=self._beam_size,
+            max_length=min(model.max_length, len(prompt) + _MAX_NEW_TOKENS),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=get_suppressed_tokens(tokenizer, (-1,)),
+        )[0]
+        alternatives: dict[str, Alternative] = {}
+        for ids, score in zip(result.sequences_ids, result.scores, strict=True):
+            text = tokenizer.decode(ids).strip()
+            if text and text not in alternatives:
+                alternatives[text] = Alternative(text, float(score) * len(ids))
+        if not alternatives:
+            return Transcript("", duration=duration, engine=self.name)
+        best = next(iter(alternatives.values()))
+        tokens = len(result.sequences_ids[0])
+        avg_logprob = best.score / (tokens + 1)
+        if result.no_speech_prob > NO_SPEECH and avg_logprob < -1.0:
+            _LOGGER.debug("dropping an utterance heard as silence: %r", best.text)
+            return Transcript("", duration=duration, engine=self.name)
+        start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+
+        def acoustic(texts: Sequence[str]) -> list[float]:
+            scores: list[float] = []
+            for text in texts:
+                ids = tokenizer.encode(" " + text.strip())
+                if not ids:
+                    scores.append(-math.inf)
+                    continue
+                aligned = model.model.align(encoded, start, [ids], frames)[0]
+                scores.append(float(sum(math.log(max(p, 1e-30)) for p in aligned.text_token_probs)))
+            return scores
+
+        return Transcript(
+            text=best.text,
+            confidence=math.exp(avg_logprob),
+            duration=duration,
+            engine=self.name,
+            alternatives=tuple(alternatives.values()),
+            acoustic=acoustic,
         )
 
     def close(self) -> None:
