@@ -410,10 +410,11 @@ class AppVoice:
         values = self._declared(voice)
         if voice.values_from is None or self._fetch is None:
             return values
-        fetched_at, listed = self._listed.get(voice.values_from, (0.0, {}))
-        if time.monotonic() - fetched_at > VALUES_TTL:
-            listed = self._fetch_values(voice.values_from, param)
-            self._listed[voice.values_from] = (time.monotonic(), listed)
+        kept = self._listed.get(voice.values_from)
+        if kept is None or time.monotonic() - kept[0] > VALUES_TTL:
+            kept = (time.monotonic(), self._fetch_values(voice.values_from, param))
+            self._listed[voice.values_from] = kept
+        listed = kept[1]
         return {**{v: () for v in listed}, **values}
 
     def _fetch_values(self, lister: str, param: str) -> dict[str, tuple[str, ...]]:
