@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -193,6 +194,10 @@ def test_parcels_beyond_three_are_left_for_a_question_about_their_courier(tmp_pa
     assert len(turn.data["parcels"]) == 4
     assert turn.reply.startswith("You have 4 parcels; the first 3: ")
     assert turn.reply.count("Your ") == 3
-    assert turn.reply.endswith('To hear about the other one, ask "track my JD Logistics parcel".')
-    follow_up = assistant.handle("track my jd logistics parcel")
-    assert follow_up.reply.startswith("You have 2 parcels. Your JD Logistics parcel")
+    # which parcel is left over depends on the hour (the sample couriers move them along)
+    left = turn.data["parcels"][3]
+    ask = re.search(r'To hear about the other one, ask "(track my (.+) parcel)"\.$', turn.reply)
+    assert ask is not None, turn.reply
+    follow_up = assistant.handle(ask.group(1).lower())
+    assert left["item"] in follow_up.reply
+    assert f"Your {ask.group(2)} parcel" in follow_up.reply
