@@ -4,7 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(espeak-ng sox libportaudio2 libsndfile1)
+# pulseaudio, pulseaudio-utils and libasound2-plugins give the tests a real capture path: a
+# virtual microphone that PortAudio records through ALSA's pulse plugin.
+APT_PACKAGES=(
+    espeak-ng sox libportaudio2 libsndfile1
+    pulseaudio pulseaudio-utils libasound2-plugins
+)
 if command -v apt-get >/dev/null 2>&1; then
     SUDO=""
     if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

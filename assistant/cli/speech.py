@@ -148,10 +148,19 @@ def run(
                     failed += 1
             sys.exit(0 if count and not failed else 1)
         source = MicrophoneSource(device or settings.speech.device)
-        if not as_json:
-            hint = f'say "{spotter.phrase}" and a command' if spotter else "speak a command"
-            click.echo(f"Listening ({recognizer.name}); {hint}. Ctrl-C to stop.", err=True)
         try:
+            source.open()
+            if as_json:
+                echo_json(
+                    {
+                        "listening": source.device["name"],
+                        "engine": recognizer.name,
+                        "wake": spotter.phrase if spotter else None,
+                    }
+                )
+            else:
+                hint = f'say "{spotter.phrase}" and a command' if spotter else "speak a command"
+                click.echo(f"Listening ({recognizer.name}); {hint}. Ctrl-C to stop.", err=True)
             for heard in pipeline.run(source):
                 if not as_json:
                     click.echo("\r\033[K", nl=False, err=True)

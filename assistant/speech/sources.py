@@ -251,7 +251,11 @@ class MicrophoneSource:
                 self.overflows,
             )
 
-    def _open(self) -> None:
+    def open(self) -> None:
+        """Starts capturing (done by :meth:`chunks` if not yet); a :class:`DeviceError` if the
+        microphone cannot be opened."""
+        if self._stream is not None:
+            return
         try:
             self._stream = self._sd.InputStream(
                 device=self.device["index"],
@@ -275,8 +279,7 @@ class MicrophoneSource:
         )
 
     def chunks(self) -> Iterator[np.ndarray]:
-        if self._stream is None:
-            self._open()
+        self.open()
         stream = soxr.ResampleStream(self.native_rate, self.rate, 1, dtype="float32")
         cutter = _Rechunker(self.chunk_size)
         while not self._closed.is_set():
