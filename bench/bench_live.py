@@ -154,13 +154,14 @@ def main() -> None:
     run_args = ["--engine", args.engine, "--model", args.model, *args.run_args]
     outside: list[float] = []
     inside: list[float] = []
+    after: list[float] = []
     answered = stops = 0
     stop_times: list[float] = []
     with virtual_microphone(folder / "pulse") as mic:
         run = Run(mic, run_args)
         if run.heard(180) is None:
             raise SystemExit("assistant run did not start listening within 180 s")
-        print(f"{'heard':45} {'intent':22} outside  pipeline")
+        print(f"{'heard':45} {'intent':22} outside  pipeline  after endpoint")
         for round_ in range(args.rounds):
             for text in COMMANDS:
                 said = _espeak(f"hey ting, {text}", folder, args.voice)
@@ -175,15 +176,18 @@ def main() -> None:
                 answered += bool(heard.get("intent"))
                 outside.append((at - speech_end) * 1000)
                 inside.append(float(heard["latency_ms"]))
+                after.append(float(heard["processing_ms"]))
+                intent = str(heard["intent"]) if heard["woke"] else "(not woken)"
                 print(
-                    f"{heard['heard'][:45]:45} {str(heard['intent'])[:22]:22} "
-                    f"{outside[-1]:6.0f}   {inside[-1]:6.0f}"
+                    f"{heard['heard'][:45]:45} {intent[:22]:22} "
+                    f"{outside[-1]:6.0f}   {inside[-1]:6.0f}   {after[-1]:6.0f}"
                 )
                 run.drain(0.3)
         total = args.rounds * len(COMMANDS)
         print(f"\ncommands answered with an intent: {answered}/{total}")
         print(f"end of speech → reply, outside:  {_percentiles(outside)}")
         print(f"end of speech → reply, pipeline: {_percentiles(inside)}")
+        print(f"of which after the endpoint:     {_percentiles(after)}")
 
         # speech without the wake phrase
         pieces = [_espeak(text, folder, args.voice) for text in CHATTER + COMMANDS]
@@ -207,7 +211,7 @@ def main() -> None:
                 heard_count += 1
                 if heard.get("woke"):
                     woke.append(heard)
-        for heard in run.drain(3.0):
+        for heard in run.drain(3.0) if stream else []:
             heard_count += 1
             if heard.get("woke"):
                 woke.append(heard)

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import soundfile
+
 
 class VirtualMicrophone:
     def __init__(self, env: dict[str, str]) -> None:
@@ -31,8 +33,12 @@ class VirtualMicrophone:
 
     def play(self, path: Path) -> None:
         """Plays ``path`` into the microphone; returns when the last sample has been played."""
+        seconds = soundfile.info(str(path)).duration
         subprocess.run(
-            ["paplay", "--device=vmic", str(path)], env=self.env, check=True, timeout=60
+            ["paplay", "--device=vmic", str(path)],
+            env=self.env,
+            check=True,
+            timeout=seconds + 30,
         )
 
 

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import pytest
-from speech_support import DEV, concatenate, dev_eval, real_transcripts, silence, whisper_recognizer
+from speech_support import (
+    DEV,
+    concatenate,
+    dev_eval,
+    espeak,
+    real_transcripts,
+    silence,
+    whisper_recognizer,
+)
 
 from assistant.assistant import Assistant
 from assistant.config import Settings
@@ -120,3 +130,35 @@ def test_spoken_wake_phrase_then_command(assistant: Assistant, tmp_path: object)
     assert heard[0].woke and heard[0].reply == "Yes?", heard[0].transcript
     assert heard[1].turn is not None and heard[1].turn.intent == "travel.guide"
     assert not heard[2].woke and heard[2].turn is None  # awake for one command only
+
+
+@pytest.mark.slow
+def test_speech_that_only_looks_like_the_phrase_does_not_wake(assistant: Assistant) -> None:
+    """Whisper writes "hey ting" as "Hating"; a rough spelling also takes "I think" and "a
+    thing" for it. The audio decides: only the phrase itself, misheard or not, wakes."""
+    said = [
+        espeak("i think we should leave before the traffic gets bad", voice="en-us"),
+        espeak("a thing i said yesterday", voice="en-gb"),
+        espeak("hey ting, show my coupons", voice="en-us"),
+        espeak("i think it will rain tomorrow", voice="en-us+f3"),
+        espeak("hey ting, where is my package", voice="en-gb"),
+    ]
+    pieces: list[Path | np.ndarray] = []
+    for path in said:
+        pieces += [path, silence(1.2)]
+    path, _ = concatenate(pieces, "looks-like-the-phrase.wav")
+    spotter = WakeSpotter("hey ting")
+    pipeline = Pipeline(
+        assistant,
+        whisper_recognizer(),
+        understanding=Understanding.from_assistant(assistant),
+        wake=spotter,
+    )
+    heard = list(pipeline.run(FileSource(path)))
+    assert len(heard) == 5, [h.transcript.text for h in heard]
+    assert [h.woke for h in heard] == [False, False, True, False, True], [
+        (h.transcript.text, spotter.check(h.transcript.text).woke) for h in heard
+    ]
+    # the spelling alone would have woken on at least one of them
+    assert any(spotter.check(h.transcript.text).woke for h in heard if not h.woke)
+    assert [h.turn.intent for h in heard if h.turn] == ["coupons.list", "parcel.track"]

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..messages import NOTICE_EVERY
+from ..nlu import normalize
 from .engines import Recognizer, Transcript
-from .rescore import after_wake
+from .rescore import after_wake, wake_heard
 from .sources import FileSource
+from .understand import spoken_digits
 from .vad import Endpointer, Segment
 
 if TYPE_CHECKING:
@@ -309,6 +311,8 @@ class Pipeline:
         if self.wake is not None and not expecting and segment.start > self._awake_until:
             spotted = self.wake.check(text)
             woke, text = spotted.woke, spotted.command
+            if woke and not wake_heard(transcript, self.wake, text):
+                woke, text = False, " ".join(normalize(spoken_digits(transcript.text)))
             wake_only = woke and not text
             if woke and text:
                 command = after_wake(transcript, self.wake, text)

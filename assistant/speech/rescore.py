@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .understand import Understanding
     from .wake import WakeSpotter
 
-__all__ = ["EXACT_BONUS", "MATCH_WEIGHT", "Rescorer", "after_wake"]
+__all__ = ["EXACT_BONUS", "MATCH_WEIGHT", "WAKE_LOSS", "Rescorer", "after_wake", "wake_heard"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +50,11 @@ forced parse may cost acoustically, at most, against the free hypothesis."""
 
 MATCH_WEIGHT = 4.0
 """Nats per unit of matcher confidence."""
+
+WAKE_LOSS = 16.0
+"""Nats the audio may find the wake phrase less likely than the words heard in its place, at
+most. Whisper writes "hey ting" as "Hating" or "Hey doing", 3-12 nats likelier than the
+phrase; "I think" and "a thing", which the spelling alone takes for it, lose 23 or more."""
 
 _SURE = 0.999
 _REPAIRED = 1  # hypotheses repaired by Understanding.prepare
@@ -285,3 +290,35 @@ def after_wake(transcript: Transcript, wake: WakeSpotter, command: str) -> Trans
         return scorer([f"{lead}, {_lower_first(t)}" for t in texts])
 
     return replace(transcript, text=command, alternatives=tuple(alternatives), acoustic=acoustic)
+
+
+def wake_heard(transcript: Transcript, wake: WakeSpotter, command: str) -> bool:
+    """Whether the audio bears out the wake phrase that the transcript's spelling suggests.
+
+    The words heard where the phrase would be are replaced by the phrase, and the sentence is
+    scored again under the same audio: speech that only looks like the phrase when spelt
+    roughly ("I think we should go") sounds far less like it. True without an acoustic
+    scorer (Vosk), where the spelling alone decides.
+    """
+    if transcript.acoustic is None or not transcript.alternatives:
+        return True
+    heard = transcript.alternatives[0].text
+    words = heard.split()
+    consumed = len(normalize(spoken_digits(heard))) - len(command.split())
+    tail, count = "", 0
+    for i, word in enumerate(words):
+        if count >= consumed:
+            tail = " ".join(words[i:])
+            break
+        count += len(normalize(spoken_digits(word)))
+    phrase = " ".join(word.capitalize() for word in wake.phrase.split())
+    if tail:
+        forms = [f"{phrase}, {tail}", f"{phrase} {tail}"]
+    else:
+        forms = [f"{phrase}.", f"{phrase}!", phrase]
+    scores = transcript.acoustic([heard, *forms])
+    loss = scores[0] - max(scores[1:])
+    if loss > WAKE_LOSS:
+        _LOGGER.debug("%r: the wake phrase sounds %.1f nats less likely; not woken", heard, loss)
+        return False
+    return True

@@ -4,7 +4,8 @@ The recogniser's transcript of each utterance is checked at its start. The phras
 what was heard are compared on a rough phonetic spelling, so that a recogniser's guesses
 at an unusual name ("Hey, Ting", "Hating.", even "18.") still count, while ordinary
 speech, which rarely starts with those sounds, does not. The false-accept rate on speech
-without the phrase is measured in tests/test_wake.py and bench/bench_speech.py.
+without the phrase is measured in tests/test_wake.py and bench/bench_live.py; with Whisper,
+the audio has the last word (:func:`assistant.speech.rescore.wake_heard`).
 """
 
 from __future__ import annotations
