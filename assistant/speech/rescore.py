@@ -57,7 +57,7 @@ most. Whisper writes "hey ting" as "Hating" or "Hey doing", 3-12 nats likelier t
 phrase; "I think" and "a thing", which the spelling alone takes for it, lose 23 or more."""
 
 _SURE = 0.999
-_REPAIRED = 1  # hypotheses repaired by Understanding.prepare
+_REPAIRED = 3  # hypotheses repaired by Understanding.prepare
 _TRIED = 16  # substitutions the matcher reads, at most: the nearest in sound first
 _UNKNOWN = 15.0  # how much nearer a span with a word no skill knows counts
 _NEAR = 60.0  # rapidfuzz ratio of phonetic keys for a substitution target
@@ -67,6 +67,11 @@ _KEEP = 8  # single substitutions scored acoustically, by matcher gain
 _PAIR_LOSS = -8.0  # substitutions that may combine: acoustic loss above this
 _PAIRED = 4  # ... and at most this many, the cheapest
 _KEPT = 0.75  # a candidate keeps this share of the first hypothesis's sounds, at least
+_FILLS = 8  # values of a missing required slot tried in place of unknown words, per run
+_RUNS = 2  # runs of unknown words tried so
+_SHORT_LOSS = 1.0  # nats a one-word hypothesis of the beam may lose to the first and be taken
+_FILL_MARGIN = 5.0  # nats by which the audio must prefer one value to the others ...
+_FILL_BONUS = 8.0  # ... for the sentence with it to gain this (the intent needs a value)
 
 
 @dataclass
@@ -114,6 +119,8 @@ class Rescorer:
         heard = [" ".join(normalize(spoken_digits(a.text))) for a in transcript.alternatives]
         if self.confidence(heard[0]) >= _SURE:
             return heard[0]
+        if len(heard[0].split()) == 1:
+            return self._one_word(transcript, heard)
         candidates: dict[str, _Candidate] = {}
         for i, text in enumerate(heard):
             if text and text not in candidates:
@@ -152,6 +159,9 @@ class Rescorer:
             if best is None or candidate.score > best.score:
                 best = candidate
         assert best is not None
+        filled = self._fill(transcript, heard, best, least)
+        if filled is not None and filled.score > best.score:
+            candidates[filled.text] = best = filled
         if _LOGGER.isEnabledFor(logging.DEBUG):
             ranked = sorted(candidates.values(), key=lambda c: -c.score)[:4]
             _LOGGER.debug(
@@ -161,6 +171,20 @@ class Rescorer:
         if best.text != heard[0]:
             _LOGGER.debug("heard %r, chose %r (%.2f)", heard[0], best.text, best.score)
         return best.text
+
+    def _one_word(self, transcript: Transcript, heard: list[str]) -> str:
+        """A single word heard: too little sound for the skills' sentences to outweigh it.
+
+        Short words are near ties in the beam ("six", "Thanks."; "A.", "Okay."), so a bonus
+        for what the skills know would make a command of any short sound. Another of the
+        beam's words is taken only if the matcher is sure of it and the audio finds it
+        nearly as likely (:data:`_SHORT_LOSS`); nothing is edited.
+        """
+        top = transcript.alternatives[0].score
+        for text, alternative in zip(heard[1:], transcript.alternatives[1:], strict=False):
+            if text and top - alternative.score <= _SHORT_LOSS and self.confidence(text) >= _SURE:
+                return text
+        return heard[0]
 
     # -- candidates ------------------------------------------------------------------------
 
@@ -233,6 +257,69 @@ class Rescorer:
                     if confidence > 0:
                         pairs.append(_Candidate(text, 0, True, confidence))
         return pairs
+
+    def _fill(
+        self, transcript: Transcript, heard: list[str], best: _Candidate, least: float
+    ) -> _Candidate | None:
+        """The chosen sentence with a required slot it leaves empty filled in by ear.
+
+        Where the matcher finds an intent but not a value its intent cannot do without ("a
+        twenty ounce triple shot motor", no drink), the words no skill knows are replaced by
+        each of that slot's values nearest in spelling, and the audio picks among them:
+        noise garbles a value past what its spelling resembles, but not past what it sounds
+        like. A value the audio clearly prefers to the slot's other values gains
+        :data:`_FILL_BONUS`, as the intent needs one; the sentence with it still competes with
+        the other candidates on the same score.
+        """
+        understanding = self.understanding
+        if understanding.parser is None or not understanding.required:
+            return None
+        parsed = understanding.parser(best.text)
+        if parsed is None:
+            return None
+        intent, slots = parsed
+        missing = [
+            forms
+            for slot, forms in understanding.required.get(intent, {}).items()
+            if slot not in slots
+        ]
+        if not missing:
+            return None
+        tokens = best.text.split()
+        vocabulary = understanding.vocabulary
+        runs: list[tuple[int, int]] = []
+        i = 0
+        while i < len(tokens) and len(runs) < _RUNS:
+            if tokens[i] in vocabulary or tokens[i].isdigit():
+                i += 1
+                continue
+            j = i
+            while j < len(tokens) and j - i < _SPAN and tokens[j] not in vocabulary:
+                j += 1
+            runs.append((i, j))
+            i = j
+        fills: dict[str, _Candidate] = {}
+        forms = list(dict.fromkeys(form for found in missing for form in found))
+        for start, end in runs:
+            key = phonetic_key(" ".join(tokens[start:end]))
+            near = process.extract(key, [phonetic_key(f) for f in forms], scorer=fuzz.ratio)
+            for _, _, index in near[:_FILLS]:
+                text = " ".join([*tokens[:start], forms[index], *tokens[end:]])
+                if text not in fills and len(phonetic_key(text)) >= least:
+                    fills[text] = _Candidate(text, best.base, True, 0.0)
+        if not fills:
+            return None
+        self._align(transcript, heard, list(fills.values()))
+        ranked = sorted(fills.values(), key=lambda c: -c.acoustic)
+        top = ranked[0]
+        top.confidence = self.confidence(top.text)
+        if top.confidence <= 0:
+            return None
+        clear = len(ranked) == 1 or top.acoustic - ranked[1].acoustic >= _FILL_MARGIN
+        bonus = EXACT_BONUS if top.confidence >= _SURE else 0.0
+        bonus += _FILL_BONUS if clear else 0.0
+        top.score = top.acoustic + bonus + MATCH_WEIGHT * top.confidence
+        return top
 
     # -- scores ----------------------------------------------------------------------------
 

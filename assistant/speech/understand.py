@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -133,6 +133,11 @@ class Understanding:
     scorer: Callable[[str], float] | None = None
     rescore: bool = True
     """Let the skills' sentences choose among an engine's n-best (see :meth:`choose`)."""
+    parser: Callable[[str], tuple[str, Collection[str]] | None] | None = None
+    """The intent a sentence is matched to, with the slots it fills (None: no intent)."""
+    required: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Intent → its required list slots → their spoken forms: what a rescorer may try where
+    a sentence leaves such a slot empty (:mod:`assistant.speech.rescore`)."""
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
     _rescorer: Rescorer | None = field(default=None, repr=False)
     _skeletons: dict[str, list[str]] = field(default_factory=dict, repr=False)
@@ -156,12 +161,27 @@ class Understanding:
             match = matcher.match(text)
             return match.confidence if match is not None else 0.0
 
+        def parse(text: str) -> tuple[str, Collection[str]] | None:
+            match = matcher.match(text)
+            return (match.intent, match.slots.keys()) if match is not None else None
+
+        required: dict[str, dict[str, tuple[str, ...]]] = {}
+        for loaded in assistant.skills.values():
+            for intent in loaded.skill.intents:
+                for name, slot in intent.slots.items():
+                    listed = loaded.skill.lists.get(slot.list or name)
+                    if slot.required and slot.type == "list" and listed is not None:
+                        spoken = tuple(
+                            dict.fromkeys(" ".join(normalize(f)) for f in listed.spoken_forms())
+                        )
+                        required.setdefault(intent.name, {})[name] = spoken
+
         vocabulary = frozenset(matcher.vocabulary())
         phrases = tuple(matcher.phrases())
         if rescore is None:
             rescore = assistant.settings.speech.rescore
         forms_ = tuple(f for f in forms if f)
-        return cls(vocabulary, phrases, forms_, mode, confidence, rescore)
+        return cls(vocabulary, phrases, forms_, mode, confidence, rescore, parse, required)
 
     def __post_init__(self) -> None:
         targets = {*self.forms, *(w for w in self.vocabulary if w.isalpha())}
