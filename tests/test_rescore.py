@@ -94,6 +94,15 @@ def test_out_of_domain_words_are_not_filled_in(barista: Any) -> None:
     assert barista.matcher.match(understanding.choose(transcript)) is None
 
 
+def test_a_short_sound_does_not_become_a_command(ting_assistant_factory: Any) -> None:
+    """One word heard: the skills' sentences only break a near tie of the beam."""
+    understanding = Understanding.from_assistant(ting_assistant_factory())
+    far = heard([("Six.", -1.7), ("Thanks.", -3.5)], {"six": -1.7, "thanks": -3.5})
+    assert understanding.choose(far) == "six"
+    near = heard([("Yet.", -2.0), ("Yes.", -2.4)], {"yet": -2.0, "yes": -2.4})
+    assert understanding.choose(near) == "yes"
+
+
 def test_homophones_count_as_one_sound(ting_assistant_factory: Any) -> None:
     coffee = ting_assistant_factory("coffee")
     understanding = Understanding.from_assistant(coffee)
