@@ -109,7 +109,7 @@ def test_three_spoken_commands_in_a_row_are_answered(
     for text, intent, slots in COMMANDS:
         mic.play(_spoken(text))
         heard = running.heard(timeout=60)
-        assert heard["woke"], heard
+        assert heard["woke"], (heard["heard"], running.stderr[-3:])
         assert heard["intent"] == intent, heard
         assert {key: heard["slots"].get(key) for key in slots} == slots, heard
         assert heard["reply"], heard

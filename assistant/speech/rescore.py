@@ -51,10 +51,11 @@ forced parse may cost acoustically, at most, against the free hypothesis."""
 MATCH_WEIGHT = 4.0
 """Nats per unit of matcher confidence."""
 
-WAKE_LOSS = 16.0
+WAKE_LOSS = 20.0
 """Nats the audio may find the wake phrase less likely than the words heard in its place, at
 most. Whisper writes "hey ting" as "Hating" or "Hey doing", 3-12 nats likelier than the
-phrase; "I think" and "a thing", which the spelling alone takes for it, lose 23 or more."""
+phrase (more when the audio is poor); "I think" and "a thing", which the spelling alone takes
+for it, lose 23 or more."""
 
 _SURE = 0.999
 _REPAIRED = 3  # hypotheses repaired by Understanding.prepare
