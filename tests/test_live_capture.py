@@ -49,7 +49,11 @@ class Running:
     def __init__(self, mic: VirtualMicrophone, *args: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "assistant", "run", "--json", *args],
-            env={**mic.env, **{k: v for k, v in os.environ.items() if k.startswith("TING_")}},
+            # this test's own home and data folders, and the daemon of the virtual microphone
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("PULSE_")},
+                **{k: v for k, v in mic.env.items() if k.startswith("PULSE_")},
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
