@@ -23,7 +23,7 @@ from speech_support import concatenate, espeak, silence, whisper_model
 COMMANDS = [
     ("hey ting, set a timer for five minutes", "timer.set", {"duration": 300}),
     ("hey ting, what's the weather in beijing", "weather.forecast", {"city": "beijing"}),
-    ("hey ting, when is the next bus number forty two", "transit.next_bus", {"line": 42}),
+    ("hey ting, where is my package", "parcel.track", {}),
 ]
 
 
