@@ -56,31 +56,25 @@ def test_a_sentence_that_does_not_fit_the_audio_is_not_forced(barista: Any) -> N
     assert understanding.choose(transcript) == "can i get a medium row latte"
 
 
+def heard_motor(**drinks: float) -> Transcript:
+    """A drink order heard with "motor" where the drink was; ``drinks``: how each sounds."""
+    sounds = {"may i have a triple shot motor with sugar": -3.0}
+    for drink, score in drinks.items():
+        sounds[f"may i have a triple shot {drink.replace('_', ' ')} with sugar"] = score
+    return heard([("May I have a triple shot motor with sugar?", -3.0)], sounds)
+
+
 def test_a_required_value_lost_in_noise_is_filled_in_by_ear(barista: Any) -> None:
     """No drink heard ("motor"): the audio clearly prefers one drink to the others."""
     understanding = Understanding.from_assistant(barista)
-    transcript = heard(
-        [("May I have a triple shot motor with sugar?", -3.0)],
-        {
-            "may i have a triple shot motor with sugar": -3.0,
-            "may i have a triple shot mocha with sugar": -13.0,
-            "may i have a triple shot latte with sugar": -22.0,
-        },
-    )
+    transcript = heard_motor(mocha=-13.0, latte=-22.0)
     match = barista.matcher.match(understanding.choose(transcript))
     assert match is not None and match.slots.get("coffeeDrink") == "mocha", match
 
 
 def test_no_value_is_filled_in_where_the_audio_does_not_prefer_one(barista: Any) -> None:
     understanding = Understanding.from_assistant(barista)
-    transcript = heard(
-        [("May I have a triple shot motor with sugar?", -3.0)],
-        {
-            "may i have a triple shot motor with sugar": -3.0,
-            "may i have a triple shot mocha with sugar": -13.0,
-            "may i have a triple shot iced mocha with sugar": -14.0,
-        },
-    )
+    transcript = heard_motor(mocha=-13.0, iced_mocha=-14.0)
     text = understanding.choose(transcript)
     assert text == "may i have a triple shot motor with sugar"  # the dialog asks which drink
 

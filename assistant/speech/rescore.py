@@ -291,7 +291,7 @@ class Rescorer:
         runs: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens) and len(runs) < _RUNS:
-            if tokens[i] in vocabulary or tokens[i].isdigit():
+            if tokens[i] in vocabulary:
                 i += 1
                 continue
             j = i
@@ -301,10 +301,10 @@ class Rescorer:
             i = j
         fills: dict[str, _Candidate] = {}
         forms = list(dict.fromkeys(form for found in missing for form in found))
+        keys = [phonetic_key(form) for form in forms]
         for start, end in runs:
             key = phonetic_key(" ".join(tokens[start:end]))
-            near = process.extract(key, [phonetic_key(f) for f in forms], scorer=fuzz.ratio)
-            for _, _, index in near[:_FILLS]:
+            for _, _, index in process.extract(key, keys, scorer=fuzz.ratio, limit=_FILLS):
                 text = " ".join([*tokens[:start], forms[index], *tokens[end:]])
                 if text not in fills and len(phonetic_key(text)) >= least:
                     fills[text] = _Candidate(text, best.base, True, 0.0)

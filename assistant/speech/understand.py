@@ -15,6 +15,7 @@ What the loaded skills know (templates, value lists) helps the recogniser twice:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -157,13 +158,16 @@ class Understanding:
                     forms[" ".join(normalize(form))] = None
         matcher = assistant.matcher
 
+        # the rescorer asks both of the sentence it chose: one match serves them
+        match = functools.lru_cache(maxsize=64)(matcher.match)
+
         def confidence(text: str) -> float:
-            match = matcher.match(text)
-            return match.confidence if match is not None else 0.0
+            found = match(text)
+            return found.confidence if found is not None else 0.0
 
         def parse(text: str) -> tuple[str, Collection[str]] | None:
-            match = matcher.match(text)
-            return (match.intent, match.slots.keys()) if match is not None else None
+            found = match(text)
+            return (found.intent, found.slots.keys()) if found is not None else None
 
         required: dict[str, dict[str, tuple[str, ...]]] = {}
         for loaded in assistant.skills.values():
